@@ -1,0 +1,46 @@
+// One lint configuration for the whole repository. The module-boundary rule turns the
+// architecture's dependency rule into a build failure: api depends on nothing; runtime and ssa
+// on api; controllers and the cli on api, runtime and ssa; no controller imports another
+// controller or the cli. testkit is for tests only.
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.eddy/**', '**/.nx/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.js'],
+    // Tool configuration files may reach the shared root config; the rule is about code.
+    ignores: ['**/vitest.config.ts', 'eslint.config.js', 'vitest.shared.ts'],
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:api', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api'] },
+            { sourceTag: 'type:ssa', onlyDependOnLibsWithTags: ['type:api', 'type:runtime'] },
+            { sourceTag: 'type:controller', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:testkit'] },
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:testkit'] },
+            { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Production code never reaches for the test kit; tests do.
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['packages/testkit/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@eddy/testkit', '@eddy/testkit/*'], message: '@eddy/testkit is for tests only.' }] }],
+    },
+  },
+);

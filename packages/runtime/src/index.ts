@@ -1,0 +1,4 @@
+/**
+ * @eddy/runtime. The one reconcile runtime every controller is built on (see issue 5).
+ */
+export {};
