@@ -45,6 +45,8 @@ export interface StartEnvironmentOptions {
   detached?: boolean;
   /** Progress lines. */
   log?: (msg: string) => void;
+  /** Extra arguments per component (e.g. `{ 'kube-apiserver': ['--v=4'] }`), for debugging and tests. */
+  extraArgs?: Record<string, string[]>;
 }
 
 const secret = (): string => randomBytes(18).toString('base64url');
@@ -98,7 +100,7 @@ export async function startEnvironment(opts: StartEnvironmentOptions): Promise<E
 
   const processes: ManagedProcess[] = [];
   const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess => {
-    const p = startProcess({ name, command, args, logDir: dirs.logs, env });
+    const p = startProcess({ name, command, args: [...args, ...(opts.extraArgs?.[name] ?? [])], logDir: dirs.logs, env });
     processes.push(p);
     if (opts.detached) detach(p);
     return p;
