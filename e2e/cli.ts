@@ -8,6 +8,7 @@
  *            project's build, lint and test targets through nx against it, stop it
  */
 import { spawn } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   environmentRunning,
@@ -26,6 +27,7 @@ function summary(info: EnvInfo): string {
     `Kubernetes ${info.kube.gitVersion} at ${info.kube.server} (nodes: ${info.kube.nodes.join(', ')})`,
     `  kubeconfig      ${rel(info.kubeconfig)}`,
     `  try             kubectl --kubeconfig ${rel(info.kubeconfig)} get nodes`,
+    `  (kubectl ${info.kube.gitVersion}: ${info.tools.kubectl})`,
     `git over HTTP     ${info.git.http.url}/<repo>.git  (user ${info.git.http.username}; password in env.json)`,
     `git over SSH      ${info.git.ssh.url}/<repo>.git  (key ${rel(info.git.ssh.privateKeyFile)}, known_hosts ${rel(info.git.ssh.knownHostsFile)})`,
     `OCI registry      ${info.registry.plain.host} (no auth), ${info.registry.auth.host} (user ${info.registry.auth.username})`,
@@ -60,8 +62,19 @@ async function status(): Promise<number> {
   return info ? 0 : 1;
 }
 
+/** Removes earlier test runs' folders whose environment is gone, keeping the disk tidy. */
+async function removeOldTestRuns(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const e of entries) {
+    const stateDir = join(dir, e);
+    if (!(await environmentRunning(stateDir))) await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
 async function test(args: string[]): Promise<number> {
-  const stateDir = join(root, '.eddy', 'test-env', `run-${process.pid}`);
+  const testEnvs = join(root, '.eddy', 'test-env');
+  await removeOldTestRuns(testEnvs);
+  const stateDir = join(testEnvs, `run-${process.pid}`);
   const stop = async (): Promise<void> => {
     await stopEnvironment(stateDir);
   };
@@ -81,6 +94,7 @@ async function test(args: string[]): Promise<number> {
       });
       child.on('close', (c) => resolve(c ?? 1));
     });
+    if (code !== 0) console.log(`\nThe environment's logs stay in ${join(stateDir, 'run', 'logs')}/`);
     return code;
   } finally {
     await stop();

@@ -67,3 +67,28 @@ describe('kustomize build', () => {
     }
   });
 });
+
+describe('sops with age', () => {
+  it('encrypts a Secret for an age recipient and decrypts it with the key', async () => {
+    const env = testEnv();
+    const dir = await mkdtemp(join(tmpdir(), 'eddy-sops-'));
+    try {
+      const keyFile = join(dir, 'age.key');
+      await runCommand(env.tools['age-keygen'], ['-o', keyFile]);
+      const recipient = /public key: (age1[0-9a-z]+)/.exec(await readFile(keyFile, 'utf8'))?.[1];
+      expect(recipient).toBeDefined();
+      const plain = join(dir, 'secret.yaml');
+      await writeFile(plain, 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n');
+      const encrypted = await runCommand(env.tools.sops, ['--encrypt', '--age', recipient!, '--encrypted-regex', '^(data|stringData)$', plain]);
+      expect(encrypted).not.toContain('hunter2');
+      expect(encrypted).toContain(recipient!);
+      await writeFile(join(dir, 'secret.enc.yaml'), encrypted);
+      const decrypted = await runCommand(env.tools.sops, ['--decrypt', join(dir, 'secret.enc.yaml')], {
+        env: { ...process.env, SOPS_AGE_KEY_FILE: keyFile },
+      });
+      expect(parseAllDocuments(decrypted)[0]?.toJS()).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { password: 'hunter2' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

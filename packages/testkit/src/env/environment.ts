@@ -202,31 +202,25 @@ export async function startEnvironment(opts: StartEnvironmentOptions): Promise<E
     await writeFile(kubeconfig, kubeconfigYaml(server, pki.caCert, users.admin), { mode: 0o600 });
 
     step(`kube-apiserver ${gitVersion} ready; starting controller-manager, scheduler and kwok`);
-    const healthPaths = '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics';
-    const kcm = start('kube-controller-manager', bin('kubernetes', 'kube-controller-manager'), [
+    // KCM and the scheduler: admin kubeconfig, no leader election, their own secure port.
+    const controlPlaneArgs = (port: number | undefined, certDir: string): string[] => [
       `--kubeconfig=${kubeconfig}`,
       `--authentication-kubeconfig=${kubeconfig}`,
       `--authorization-kubeconfig=${kubeconfig}`,
+      '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
       '--leader-elect=false',
       '--bind-address=127.0.0.1',
-      `--secure-port=${kcmPort}`,
-      `--cert-dir=${join(runDir, 'kcm')}`,
-      healthPaths,
+      `--secure-port=${port}`,
+      `--cert-dir=${join(runDir, certDir)}`,
+    ];
+    const kcm = start('kube-controller-manager', bin('kubernetes', 'kube-controller-manager'), [
+      ...controlPlaneArgs(kcmPort, 'kcm'),
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--cluster-cidr=10.244.0.0/16',
       '--service-cluster-ip-range=10.96.0.0/16',
     ]);
-    const scheduler = start('kube-scheduler', bin('kubernetes', 'kube-scheduler'), [
-      `--kubeconfig=${kubeconfig}`,
-      `--authentication-kubeconfig=${kubeconfig}`,
-      `--authorization-kubeconfig=${kubeconfig}`,
-      '--leader-elect=false',
-      '--bind-address=127.0.0.1',
-      `--secure-port=${schedulerPort}`,
-      `--cert-dir=${join(runDir, 'scheduler')}`,
-      healthPaths,
-    ]);
+    const scheduler = start('kube-scheduler', bin('kubernetes', 'kube-scheduler'), controlPlaneArgs(schedulerPort, 'scheduler'));
     const kwok = start('kwok', bin('kwok', 'kwok'), [
       `--kubeconfig=${kubeconfig}`,
       '--manage-all-nodes=true',
