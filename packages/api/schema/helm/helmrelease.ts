@@ -1,30 +1,27 @@
 /** HelmRelease (`helm.toolkit.fluxcd.io/v2`): a Helm chart installed and kept up to date in a cluster. */
 import {
+  commonMetadata,
   conditions,
+  customHealthCheck,
+  dependencyReference,
   durationPattern,
+  ignoreRule,
   interval,
+  kubeConfigReference,
+  kustomizeImage,
+  kustomizePatch,
   lastHandledReconcileAt,
   localObjectReference,
   observedGeneration,
+  readyColumns,
+  resourceInventory,
+  suspend,
 } from '../common.ts';
 import { array, boolean, freeform, integer, kind, map, object, string, type SchemaNode } from '../dsl.ts';
-import { readyColumns } from '../source/shared.ts';
 
 /** A time limit for one Helm action, as a Go duration. */
 function timeout(description: string): SchemaNode {
   return string(description, { pattern: durationPattern });
-}
-
-/** Labels and annotations, as a template or added to every object. */
-function metadata(description: string, labels: string, annotations: string, typeName: string): SchemaNode {
-  return object(
-    description,
-    {
-      annotations: map(annotations, string()),
-      labels: map(labels, string()),
-    },
-    { typeName },
-  );
 }
 
 /** CRD handling policy of the install and upgrade actions. */
@@ -36,22 +33,6 @@ function crdPolicy(description: string): SchemaNode {
 function serverSideApplyMode(description: string): SchemaNode {
   return string(description, { enum: ['enabled', 'disabled', 'auto'] });
 }
-
-/** Selects the objects a patch or a drift-detection ignore rule applies to. */
-const targetSelector = (description: string): SchemaNode =>
-  object(
-    description,
-    {
-      annotationSelector: string('Annotation selector expression (label-selector syntax) the objects\' annotations must match.'),
-      group: string('API group of the objects.'),
-      kind: string('Kind of the objects.'),
-      labelSelector: string('Label selector expression the objects\' labels must match.'),
-      name: string('Name of the objects.'),
-      namespace: string('Namespace of the objects.'),
-      version: string('API version of the objects.'),
-    },
-    { typeName: 'HelmReleaseTargetSelector', typeDoc: 'Selects Kubernetes objects by group, version, kind, name, namespace, labels or annotations.' },
-  );
 
 /** A retry policy of the install or upgrade action; `rule`/`message` differ between the two. */
 function actionStrategy(action: 'install' | 'upgrade', typeName: string, validation: { rule: string; message: string }): SchemaNode {
@@ -81,11 +62,13 @@ const sourceReference: SchemaNode = object(
 const chart: SchemaNode = object(
   'Template of the HelmChart the controller creates to fetch the chart.',
   {
-    metadata: metadata(
+    metadata: object(
       'Labels and annotations of the created HelmChart.',
-      'Labels set on the HelmChart.',
-      'Annotations set on the HelmChart.',
-      'HelmReleaseChartMetadata',
+      {
+        annotations: map('Annotations set on the HelmChart.', string()),
+        labels: map('Labels set on the HelmChart.', string()),
+      },
+      { typeName: 'HelmReleaseChartMetadata' },
     ),
     spec: object(
       'Which chart to fetch, from which source, and how.',
@@ -131,37 +114,6 @@ const chartRef: SchemaNode = object(
   { required: ['kind', 'name'], typeName: 'HelmReleaseChartReference' },
 );
 
-const dependency: SchemaNode = object(
-  'Another HelmRelease that must be ready first.',
-  {
-    name: string('Name of the HelmRelease.'),
-    namespace: string('Namespace of the HelmRelease; defaults to this one\'s namespace.'),
-    readyExpr: string('CEL expression that decides readiness instead of the Ready condition.'),
-  },
-  { required: ['name'], typeName: 'HelmReleaseDependency' },
-);
-
-const ignoreRule: SchemaNode = object(
-  'Changes to leave out of drift detection.',
-  {
-    paths: array('JSON Pointer (RFC 6901) paths of the fields to ignore.', string()),
-    target: targetSelector('The objects the rule applies to; all objects of the release when unset.'),
-  },
-  { required: ['paths'], typeName: 'HelmReleaseDriftIgnoreRule' },
-);
-
-const healthCheck: SchemaNode = object(
-  'CEL expressions that decide the health of a custom resource kind.',
-  {
-    apiVersion: string('API version of the custom resources checked.'),
-    current: string('CEL expression that is true when the resource has reached its desired state.'),
-    failed: string('CEL expression that is true when the resource has failed.'),
-    inProgress: string('CEL expression that is true while the resource is still progressing.'),
-    kind: string('Kind of the custom resources checked.'),
-  },
-  { required: ['apiVersion', 'current'], typeName: 'HelmReleaseHealthCheck' },
-);
-
 const install: SchemaNode = object(
   'How the Helm install action runs.',
   {
@@ -194,65 +146,16 @@ const install: SchemaNode = object(
   { typeName: 'HelmReleaseInstall' },
 );
 
-const kubeConfig: SchemaNode = object(
-  'Reconcile the release on a remote cluster, reached with this kubeconfig; exactly one of configMapRef or secretRef.',
-  {
-    configMapRef: localObjectReference(
-      'ConfigMap describing the cluster for a cloud provider (keys provider, cluster, address, ca.crt, audiences, serviceAccountName).',
-    ),
-    secretRef: object(
-      'Secret holding a kubeconfig file (generic provider only).',
-      {
-        key: string('Key of the kubeconfig in the Secret; defaults to value.'),
-        name: string('Name of the Secret.'),
-      },
-      { required: ['name'], typeName: 'HelmReleaseSecretKeyReference' },
-    ),
-  },
-  {
-    typeName: 'HelmReleaseKubeConfig',
-    'x-kubernetes-validations': [
-      {
-        rule: 'has(self.configMapRef) || has(self.secretRef)',
-        message: 'exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified',
-      },
-      {
-        rule: '!has(self.configMapRef) || !has(self.secretRef)',
-        message: 'exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified',
-      },
-    ],
-  },
-);
-
 const postRenderer: SchemaNode = object(
   'One post-renderer applied to the rendered manifests.',
   {
     kustomize: object(
       'Kustomize patches and image overrides applied to the rendered manifests.',
       {
-        images: array(
-          'Image name, tag or digest overrides.',
-          object(
-            'Replaces the name, tag or digest of an image.',
-            {
-              digest: string('Digest to use instead of the tag; when set, newTag is ignored.'),
-              name: string('Image name to match, without tag.'),
-              newName: string('Name to use instead.'),
-              newTag: string('Tag to use instead.'),
-            },
-            { required: ['name'], typeName: 'HelmReleaseImageOverride' },
-          ),
-        ),
+        images: array('Image name, tag or digest overrides.', kustomizeImage('Replaces the name, tag or digest of an image.')),
         patches: array(
           'Strategic-merge or JSON 6902 patches, each applied to the objects its target selects.',
-          object(
-            'A patch and the objects it applies to.',
-            {
-              patch: string('Inline strategic-merge patch, or JSON 6902 patch as a list of operations.'),
-              target: targetSelector('The objects the patch applies to.'),
-            },
-            { required: ['patch'], typeName: 'HelmReleasePatch' },
-          ),
+          kustomizePatch('A patch and the objects it applies to.'),
         ),
       },
       { typeName: 'HelmReleaseKustomizePostRenderer' },
@@ -404,24 +307,6 @@ const snapshot: SchemaNode = object(
   },
 );
 
-const inventory: SchemaNode = object(
-  'The Kubernetes objects the release applied.',
-  {
-    entries: array(
-      'References to the applied objects.',
-      object(
-        'One applied object.',
-        {
-          id: string('The object\'s identity, as <namespace>_<name>_<group>_<kind>.'),
-          v: string('API version of the object.'),
-        },
-        { required: ['id', 'v'], typeName: 'HelmReleaseInventoryEntry' },
-      ),
-    ),
-  },
-  { required: ['entries'], typeName: 'HelmReleaseInventory' },
-);
-
 export const helmRelease = kind({
   group: 'helm.toolkit.fluxcd.io',
   version: 'v2',
@@ -438,17 +323,12 @@ export const helmRelease = kind({
     {
       chart,
       chartRef,
-      commonMetadata: metadata(
-        'Labels and annotations added to every object of the release, replacing existing ones with the same key.',
-        'Labels added to every object.',
-        'Annotations added to every object.',
-        'HelmReleaseCommonMetadata',
-      ),
-      dependsOn: array('HelmReleases that must be ready before this one is reconciled.', dependency),
+      commonMetadata: commonMetadata('Labels and annotations added to every object of the release, replacing existing ones with the same key.'),
+      dependsOn: array('HelmReleases that must be ready before this one is reconciled.', dependencyReference('Another HelmRelease that must be ready first.')),
       driftDetection: object(
         'Detect (and optionally correct) changes made in the cluster to the objects of the release.',
         {
-          ignore: array('Rules for changes to ignore when comparing.', ignoreRule),
+          ignore: array('Rules for changes to ignore when comparing.', ignoreRule('Changes to leave out of drift detection.')),
           mode: string('enabled corrects drift, warn only reports it, disabled (the default) does not check.', {
             enum: ['enabled', 'warn', 'disabled'],
           }),
@@ -457,11 +337,13 @@ export const helmRelease = kind({
       ),
       healthCheckExprs: array(
         'CEL health checks for custom resources, used when waiting with the poller strategy.',
-        healthCheck,
+        customHealthCheck('CEL expressions that decide the health of a custom resource kind.'),
       ),
       install,
       interval: interval('How often to reconcile the release.'),
-      kubeConfig,
+      kubeConfig: kubeConfigReference(
+        'Reconcile the release on a remote cluster, reached with a kubeconfig Secret or cloud-provider settings in a ConfigMap (exactly one).',
+      ),
       maxHistory: integer('How many release revisions Helm keeps; defaults to 5, 0 means no limit.'),
       persistentClient: boolean('Reuse one Kubernetes client for the whole reconciliation instead of one per Helm action; defaults to true.'),
       postRenderStrategy: string('Which manifests the post-renderers see: nohooks, combined (the default) or separate streams for hooks and templates.', {
@@ -475,7 +357,7 @@ export const helmRelease = kind({
         minLength: 1,
         maxLength: 63,
       }),
-      suspend: boolean('Stop reconciling this object until set back to false.'),
+      suspend,
       targetNamespace: string('Namespace the release is installed into; defaults to the HelmRelease\'s namespace.', {
         minLength: 1,
         maxLength: 63,
@@ -514,7 +396,7 @@ export const helmRelease = kind({
       helmChart: string('<namespace>/<name> of the HelmChart the controller created for this release.'),
       history: array('The Helm releases performed, back to the last successful one.', snapshot),
       installFailures: integer('Failed installs since the desired state last changed; reset on success.', { format: 'int64' }),
-      inventory,
+      inventory: resourceInventory('The Kubernetes objects the release applied.'),
       lastAttemptedConfigDigest: string('Digest of the values of the last attempt.'),
       lastAttemptedGeneration: integer('The metadata.generation of the last attempt.', { format: 'int64' }),
       lastAttemptedReleaseAction: string('The last release action attempted, which decides the retry or remediation strategy in effect.', {

@@ -1,24 +1,13 @@
 /** ImagePolicy (`image.toolkit.fluxcd.io/v1`): a rule choosing the latest image tag of an ImageRepository. */
-import { conditions, interval, lastHandledReconcileAt, observedGeneration } from '../common.ts';
+import { ageColumn, conditions, interval, lastHandledReconcileAt, observedGeneration, readyColumn, statusColumn } from '../common.ts';
 import { boolean, kind, object, string, type SchemaNode } from '../dsl.ts';
-
-/** A reference to one image tag (`ImageRef`), also used by ImageUpdateAutomation. */
-export const imageRef = (description: string): SchemaNode =>
-  object(
-    description,
-    {
-      digest: string('Digest of the image manifest, when digest reflection is enabled.'),
-      name: string('Image name without tag, e.g. ghcr.io/org/app.'),
-      tag: string('The image tag.'),
-    },
-    { required: ['name', 'tag'], typeName: 'ImageRef', typeDoc: 'One image reference: name, tag and optionally digest.' },
-  );
+import { imageGroup, imageRef } from './shared.ts';
 
 const order = (what: string): SchemaNode =>
   string(`Sort direction of the ${what} comparison; asc picks the highest tag, desc the lowest.`, { enum: ['asc', 'desc'], default: 'asc' });
 
 export const imagePolicy = kind({
-  group: 'image.toolkit.fluxcd.io',
+  group: imageGroup,
   version: 'v1',
   kind: 'ImagePolicy',
   plural: 'imagepolicies',
@@ -29,9 +18,9 @@ export const imagePolicy = kind({
   printerColumns: [
     { name: 'Image', type: 'string', jsonPath: '.status.latestRef.name' },
     { name: 'Tag', type: 'string', jsonPath: '.status.latestRef.tag' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    readyColumn,
+    statusColumn,
+    ageColumn,
   ],
   spec: object(
     'Which ImageRepository to read tags from, and how to filter and order them.',

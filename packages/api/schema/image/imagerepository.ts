@@ -1,9 +1,21 @@
 /** ImageRepository (`image.toolkit.fluxcd.io/v1`): a container image repository scanned for tags. */
-import { conditions, interval, lastHandledReconcileAt, localObjectReference, observedGeneration, timeoutPattern } from '../common.ts';
-import { array, boolean, integer, kind, map, object, string } from '../dsl.ts';
+import {
+  accessFrom,
+  ageColumn,
+  conditions,
+  interval,
+  lastHandledReconcileAt,
+  localObjectReference,
+  observedGeneration,
+  readyColumn,
+  statusColumn,
+  timeoutPattern,
+} from '../common.ts';
+import { array, boolean, integer, kind, object, string } from '../dsl.ts';
+import { imageGroup } from './shared.ts';
 
 export const imageRepository = kind({
-  group: 'image.toolkit.fluxcd.io',
+  group: imageGroup,
   version: 'v1',
   kind: 'ImageRepository',
   plural: 'imagerepositories',
@@ -14,28 +26,15 @@ export const imageRepository = kind({
   printerColumns: [
     { name: 'Image', type: 'string', jsonPath: '.spec.image' },
     { name: 'Tags', type: 'string', jsonPath: '.status.lastScanResult.tagCount' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
+    readyColumn,
+    statusColumn,
     { name: 'Last scan', type: 'string', jsonPath: '.status.lastScanResult.scanTime', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ageColumn,
   ],
   spec: object(
     'Which image to scan, how to authenticate to its registry and how often.',
     {
-      accessFrom: object(
-        'Namespaces whose objects may refer to this ImageRepository; by default only its own namespace.',
-        {
-          namespaceSelectors: array(
-            'Namespaces matching any of these selectors are allowed.',
-            object(
-              'Selects namespaces by their labels.',
-              { matchLabels: map('Labels a namespace must all have to be selected.', string()) },
-              { typeName: 'ImageRepositoryNamespaceSelector' },
-            ),
-          ),
-        },
-        { required: ['namespaceSelectors'], typeName: 'ImageRepositoryAccessFrom' },
-      ),
+      accessFrom: accessFrom('Namespaces whose objects may refer to this ImageRepository; by default only its own namespace.'),
       certSecretRef: localObjectReference(
         'Secret with TLS material for the registry: a client certificate and key (tls.crt, tls.key) and/or a CA certificate (ca.crt).',
       ),

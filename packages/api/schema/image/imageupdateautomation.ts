@@ -1,10 +1,20 @@
 /** ImageUpdateAutomation (`image.toolkit.fluxcd.io/v1`): commits the latest image tags of ImagePolicies to Git. */
-import { conditions, interval, lastHandledReconcileAt, localObjectReference, observedGeneration } from '../common.ts';
+import {
+  ageColumn,
+  conditions,
+  gitRepositoryRef,
+  interval,
+  lastHandledReconcileAt,
+  localObjectReference,
+  observedGeneration,
+  readyColumn,
+  statusColumn,
+} from '../common.ts';
 import { array, boolean, kind, map, object, string } from '../dsl.ts';
-import { imageRef } from './imagepolicy.ts';
+import { imageGroup, imageRef } from './shared.ts';
 
 export const imageUpdateAutomation = kind({
-  group: 'image.toolkit.fluxcd.io',
+  group: imageGroup,
   version: 'v1',
   kind: 'ImageUpdateAutomation',
   plural: 'imageupdateautomations',
@@ -13,10 +23,10 @@ export const imageUpdateAutomation = kind({
   scope: 'Namespaced',
   description: 'Keeps the image references in files of a Git repository up to date with what ImagePolicies select, committing and pushing the changes.',
   printerColumns: [
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
+    readyColumn,
+    statusColumn,
     { name: 'Last run', type: 'string', jsonPath: '.status.lastAutomationRunTime', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ageColumn,
   ],
   spec: object(
     'Which repository to update, which policies to apply, and how to commit and push.',
@@ -27,16 +37,8 @@ export const imageUpdateAutomation = kind({
           checkout: object(
             'The reference to check out instead of the one given in the GitRepository.',
             {
-              ref: object(
+              ref: gitRepositoryRef(
                 'The Git reference to check out; when several are set, commit wins over name, name over semver, semver over tag, tag over branch.',
-                {
-                  branch: string('Branch to check out.'),
-                  commit: string('Commit SHA to check out; with branch, the commit must be on it.'),
-                  name: string('A full reference name, e.g. refs/heads/main or refs/tags/v1.0.0.'),
-                  semver: string('Semantic-version range; the highest matching tag is checked out.'),
-                  tag: string('Tag to check out.'),
-                },
-                { typeName: 'GitCheckoutRef' },
               ),
             },
             { required: ['ref'], typeName: 'GitCheckoutSpec' },

@@ -1,22 +1,22 @@
 /** Kustomization (`kustomize.toolkit.fluxcd.io/v1`): a kustomize overlay from a source, built and applied to a cluster. */
-import { conditions, durationPattern, interval, lastHandledReconcileAt, localObjectReference, observedGeneration } from '../common.ts';
-import { array, boolean, describe, integer, kind, map, object, string, type SchemaNode } from '../dsl.ts';
-import { readyColumns } from '../source/shared.ts';
-
-/** Selects the objects of the build a patch or an ignore rule applies to (kustomize's Selector). */
-const selector: SchemaNode = object(
-  'Which objects of the build this applies to.',
-  {
-    annotationSelector: string('Label-selector expression matched against the objects\' annotations.'),
-    group: string('API group of the objects to select.'),
-    kind: string('Kind of the objects to select.'),
-    labelSelector: string('Label-selector expression matched against the objects\' labels.'),
-    name: string('Name of the objects to select.'),
-    namespace: string('Namespace of the objects to select.'),
-    version: string('API version of the objects to select.'),
-  },
-  { typeName: 'KustomizationSelector', typeDoc: 'Selects objects of the build by group, version, kind, name, namespace, labels or annotations.' },
-);
+import {
+  commonMetadata,
+  conditions,
+  customHealthCheck,
+  dependencyReference,
+  durationPattern,
+  ignoreRule,
+  interval,
+  kubeConfigReference,
+  kustomizeImage,
+  kustomizePatch,
+  lastHandledReconcileAt,
+  localObjectReference,
+  observedGeneration,
+  readyColumns,
+  resourceInventory,
+} from '../common.ts';
+import { array, boolean, integer, kind, map, object, string } from '../dsl.ts';
 
 export const kustomization = kind({
   group: 'kustomize.toolkit.fluxcd.io',
@@ -36,14 +36,7 @@ export const kustomization = kind({
         'Kustomize build annotations to add to the objects: their origin, the transformers that changed them, or both.',
         string(undefined, { enum: ['originAnnotations', 'transformerAnnotations'] }),
       ),
-      commonMetadata: object(
-        'Labels and annotations set on every applied object, overriding existing ones with the same key.',
-        {
-          annotations: map('Annotations to set on every object.', string()),
-          labels: map('Labels to set on every object.', string()),
-        },
-        { typeName: 'KustomizationCommonMetadata' },
-      ),
+      commonMetadata: commonMetadata('Labels and annotations set on every applied object, overriding existing ones with the same key.'),
       components: array('Paths of kustomize Components to include, relative to the path.', string()),
       decryption: object(
         'Decrypt SOPS-encrypted Secrets before they are applied.',
@@ -60,32 +53,11 @@ export const kustomization = kind({
         'What happens to the applied objects when this Kustomization is deleted; MirrorPrune (the default) deletes them only if prune is true.',
         { enum: ['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'] },
       ),
-      dependsOn: array(
-        'Kustomizations that must be ready before this one is reconciled.',
-        object(
-          'A Kustomization this one depends on.',
-          {
-            name: string('Name of the Kustomization.'),
-            namespace: string('Namespace of the Kustomization; defaults to this object\'s namespace.'),
-            readyExpr: string('CEL expression deciding when the dependency counts as ready, replacing the built-in readiness check.'),
-          },
-          { required: ['name'], typeName: 'KustomizationDependencyReference' },
-        ),
-      ),
+      dependsOn: array('Kustomizations that must be ready before this one is reconciled.', dependencyReference('A Kustomization this one depends on.')),
       force: boolean('Recreate objects whose patch fails because an immutable field changed.', { default: false }),
       healthCheckExprs: array(
         'CEL expressions that assess the health of custom resources; used only when wait or healthChecks is set.',
-        object(
-          'How to tell the health of one kind of custom resource.',
-          {
-            apiVersion: string('API version of the custom resource.'),
-            current: string('CEL expression that is true when the resource has reached its desired state.'),
-            failed: string('CEL expression that is true when the resource has failed.'),
-            inProgress: string('CEL expression that is true while the resource is still progressing.'),
-            kind: string('Kind of the custom resource.'),
-          },
-          { required: ['apiVersion', 'current'], typeName: 'KustomizationHealthCheckExpression' },
-        ),
+        customHealthCheck('How to tell the health of one kind of custom resource.'),
       ),
       healthChecks: array(
         'Objects whose health is checked after applying.',
@@ -102,71 +74,19 @@ export const kustomization = kind({
       ),
       ignore: array(
         'Fields of applied objects that drift detection and apply leave alone.',
-        object(
-          'JSON pointer paths to ignore on the selected objects.',
-          {
-            paths: array('JSON Pointer (RFC 6901) paths to ignore.', string()),
-            target: describe(selector, 'Objects the paths are ignored on; all objects of the build when unset.'),
-          },
-          { required: ['paths'], typeName: 'KustomizationIgnoreRule' },
-        ),
+        ignoreRule('JSON pointer paths to ignore on the selected objects.'),
       ),
       ignoreMissingComponents: boolean('Skip components whose path does not exist in the source instead of failing the build.'),
-      images: array(
-        'Image name, tag or digest replacements applied to the objects.',
-        object(
-          'A replacement for one image.',
-          {
-            digest: string('Digest to use instead of the original tag; takes precedence over newTag.'),
-            name: string('Image name, without tag, to replace.'),
-            newName: string('Name to use instead of the original one.'),
-            newTag: string('Tag to use instead of the original one.'),
-          },
-          { required: ['name'], typeName: 'KustomizationImage' },
-        ),
-      ),
+      images: array('Image name, tag or digest replacements applied to the objects.', kustomizeImage('A replacement for one image.')),
       interval: interval('How often to reconcile the Kustomization (approximately, with jitter).'),
-      kubeConfig: object(
+      kubeConfig: kubeConfigReference(
         'Apply to a remote cluster, reached with a kubeconfig Secret or cloud-provider settings in a ConfigMap (exactly one).',
-        {
-          configMapRef: localObjectReference(
-            'ConfigMap with provider settings (provider, cluster, address, ca.crt, audiences, serviceAccountName) to reach the cluster with workload identity.',
-          ),
-          secretRef: object(
-            'Secret holding a self-contained kubeconfig file.',
-            {
-              key: string('Key of the kubeconfig in the Secret; defaults to value.'),
-              name: string('Name of the Secret.'),
-            },
-            { required: ['name'], typeName: 'KustomizationSecretKeyReference' },
-          ),
-        },
-        {
-          typeName: 'KustomizationKubeConfig',
-          'x-kubernetes-validations': [
-            {
-              rule: 'has(self.configMapRef) || has(self.secretRef)',
-              message: 'exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified',
-            },
-            {
-              rule: '!has(self.configMapRef) || !has(self.secretRef)',
-              message: 'exactly one of spec.kubeConfig.configMapRef or spec.kubeConfig.secretRef must be specified',
-            },
-          ],
-        },
       ),
       namePrefix: string('Prefix added to the names of all objects.', { minLength: 1, maxLength: 200 }),
       nameSuffix: string('Suffix added to the names of all objects.', { minLength: 1, maxLength: 200 }),
       patches: array(
         'Strategic-merge or JSON 6902 patches applied to the selected objects.',
-        object(
-          'An inline patch and the objects it applies to.',
-          {
-            patch: string('The patch, inline: a strategic-merge patch or a JSON 6902 list of operations.'),
-            target: describe(selector, 'Objects the patch applies to.'),
-          },
-          { required: ['patch'], typeName: 'KustomizationPatch' },
-        ),
+        kustomizePatch('An inline patch and the objects it applies to.'),
       ),
       path: string('Folder in the source with the kustomization.yaml or plain manifests; defaults to the source root.'),
       postBuild: object(
@@ -238,23 +158,7 @@ export const kustomization = kind({
           },
         ),
       ),
-      inventory: object(
-        'The objects applied successfully, used for pruning.',
-        {
-          entries: array(
-            'One entry per applied object.',
-            object(
-              'An applied object.',
-              {
-                id: string('Object identifier, as <namespace>_<name>_<group>_<kind>.'),
-                v: string('API version of the object.'),
-              },
-              { required: ['id', 'v'], typeName: 'KustomizationInventoryEntry' },
-            ),
-          ),
-        },
-        { required: ['entries'], typeName: 'KustomizationInventory' },
-      ),
+      inventory: resourceInventory('The objects applied successfully, used for pruning.'),
       lastAppliedOriginRevision: string('Origin revision (e.g. the commit behind an OCI artifact) of the last applied artifact.'),
       lastAppliedRevision: string('Revision of the last artifact applied successfully.'),
       lastAttemptedRevision: string('Revision of the last artifact a reconciliation was attempted with.'),

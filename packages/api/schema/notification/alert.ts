@@ -1,43 +1,23 @@
 /** Alert (`notification.toolkit.fluxcd.io/v1beta3`): which events to forward to a Provider. */
-import { localObjectReference } from '../common.ts';
+import { ageColumn, localObjectReference } from '../common.ts';
 import { array, boolean, kind, map, object, string } from '../dsl.ts';
+import { crossNamespaceObjectReferenceFields, notificationGroup } from './shared.ts';
 
 const eventSource = object(
   'Objects whose events the Alert forwards, by kind, name (or * for all) and namespace.',
-  {
-    apiVersion: string('API version of the objects; defaults to the one the controller knows for the kind.'),
-    kind: string('Kind of the objects.', {
-      enum: [
-        'Bucket',
-        'GitRepository',
-        'Kustomization',
-        'HelmRelease',
-        'HelmChart',
-        'HelmRepository',
-        'ImageRepository',
-        'ImagePolicy',
-        'ImageUpdateAutomation',
-        'OCIRepository',
-        'ArtifactGenerator',
-        'ExternalArtifact',
-      ],
-    }),
-    matchLabels: map('Only objects carrying all these labels; requires name to be *.', string()),
-    name: string('Name of the object, or * for every object of the kind.', { minLength: 1, maxLength: 253 }),
-    namespace: string('Namespace of the objects; defaults to the Alert\'s namespace.', { minLength: 1, maxLength: 253 }),
-  },
+  crossNamespaceObjectReferenceFields('Alert'),
   { required: ['kind', 'name'], typeName: 'AlertEventSource' },
 );
 
 export const alert = kind({
-  group: 'notification.toolkit.fluxcd.io',
+  group: notificationGroup,
   version: 'v1beta3',
   kind: 'Alert',
   plural: 'alerts',
   categories: ['all', 'fluxcd', 'fluxcd-notifications'],
   scope: 'Namespaced',
   description: 'A rule that selects events from Flux objects by source, severity and message and sends them to a Provider.',
-  printerColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
+  printerColumns: [ageColumn],
   spec: object(
     'Which events to select and which Provider to send them to.',
     {

@@ -1,16 +1,17 @@
 /** Provider (`notification.toolkit.fluxcd.io/v1beta3`): a destination that alerts are sent to. */
-import { durationPattern, localObjectReference, timeoutPattern } from '../common.ts';
+import { ageColumn, durationPattern, localObjectReference, timeoutPattern } from '../common.ts';
 import { boolean, kind, object, string } from '../dsl.ts';
+import { notificationGroup } from './shared.ts';
 
 export const provider = kind({
-  group: 'notification.toolkit.fluxcd.io',
+  group: notificationGroup,
   version: 'v1beta3',
   kind: 'Provider',
   plural: 'providers',
   categories: ['all', 'fluxcd', 'fluxcd-notifications'],
   scope: 'Namespaced',
   description: 'A destination for notifications, such as a chat channel, a Git commit status or a webhook, that Alerts send events to.',
-  printerColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
+  printerColumns: [ageColumn],
   spec: object(
     'Which service to notify, where, and with which credentials.',
     {

@@ -1,35 +1,15 @@
 /** Receiver (`notification.toolkit.fluxcd.io/v1`): a webhook that triggers reconciliation of Flux objects. */
-import { conditions, durationPattern, lastHandledReconcileAt, localObjectReference, observedGeneration } from '../common.ts';
-import { array, boolean, kind, map, object, string } from '../dsl.ts';
-import { readyColumns } from '../source/shared.ts';
+import { conditions, durationPattern, lastHandledReconcileAt, localObjectReference, observedGeneration, readyColumns } from '../common.ts';
+import { array, boolean, kind, object, string } from '../dsl.ts';
+import { crossNamespaceObjectReferenceFields, notificationGroup } from './shared.ts';
 
 const resource = object(
   'Objects to reconcile when a valid webhook arrives, by kind, name (or * for all) and namespace.',
-  {
-    apiVersion: string('API version of the objects; defaults to the one the controller knows for the kind.'),
+  crossNamespaceObjectReferenceFields('Receiver', {
     filter: string(
       'CEL expression over res (the object) and req (the request body); the object is reconciled only if it and resourceFilter return true.',
     ),
-    kind: string('Kind of the objects.', {
-      enum: [
-        'Bucket',
-        'GitRepository',
-        'Kustomization',
-        'HelmRelease',
-        'HelmChart',
-        'HelmRepository',
-        'ImageRepository',
-        'ImagePolicy',
-        'ImageUpdateAutomation',
-        'OCIRepository',
-        'ArtifactGenerator',
-        'ExternalArtifact',
-      ],
-    }),
-    matchLabels: map('Only objects carrying all these labels; requires name to be *.', string()),
-    name: string('Name of the object, or * for every object of the kind.', { minLength: 1, maxLength: 253 }),
-    namespace: string('Namespace of the objects; defaults to the Receiver\'s namespace.', { minLength: 1, maxLength: 253 }),
-  },
+  }),
   { required: ['kind', 'name'], typeName: 'ReceiverResource' },
 );
 
@@ -66,7 +46,7 @@ const oidcProvider = object(
 );
 
 export const receiver = kind({
-  group: 'notification.toolkit.fluxcd.io',
+  group: notificationGroup,
   version: 'v1',
   kind: 'Receiver',
   plural: 'receivers',

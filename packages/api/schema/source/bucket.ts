@@ -6,10 +6,12 @@ import {
   lastHandledReconcileAt,
   localObjectReference,
   observedGeneration,
+  readyColumns,
+  suspend,
   timeoutPattern,
 } from '../common.ts';
 import { boolean, kind, object, string } from '../dsl.ts';
-import { readyColumns, sourceGroup } from './shared.ts';
+import { ignore, observedIgnore, proxySecretRef, sourceGroup } from './shared.ts';
 
 export const bucket = kind({
   group: sourceGroup,
@@ -28,7 +30,7 @@ export const bucket = kind({
         'Secret with TLS material for the endpoint: a client certificate and key (tls.crt, tls.key) and/or a CA certificate (ca.crt); generic provider only.',
       ),
       endpoint: string('Address of the object storage service holding the bucket.'),
-      ignore: string('Extra exclusion rules in .gitignore syntax; when set, they replace the default exclusions.'),
+      ignore,
       insecure: boolean('Allow talking to the endpoint over plain HTTP, without TLS.'),
       interval: interval('How often to check the bucket for changes.'),
       prefix: string('Only objects whose key starts with this prefix are fetched (filtered by the server).'),
@@ -36,7 +38,7 @@ export const bucket = kind({
         enum: ['generic', 'aws', 'gcp', 'azure'],
         default: 'generic',
       }),
-      proxySecretRef: localObjectReference('Secret with the address (and credentials) of an HTTP/S proxy for the connection.'),
+      proxySecretRef,
       region: string('Region of the endpoint the bucket is in.'),
       secretRef: localObjectReference('Secret with the credentials for the bucket.'),
       serviceAccountName: string('Kubernetes ServiceAccount whose workload identity authenticates to the provider (not for generic).'),
@@ -52,7 +54,7 @@ export const bucket = kind({
         },
         { required: ['endpoint', 'provider'], typeName: 'BucketSTSSpec' },
       ),
-      suspend: boolean('Stop reconciling this object until set back to false.'),
+      suspend,
       timeout: string('Time limit for fetch operations.', { default: '60s', pattern: timeoutPattern }),
     },
     {
@@ -96,7 +98,7 @@ export const bucket = kind({
       conditions,
       lastHandledReconcileAt,
       observedGeneration,
-      observedIgnore: string('The ignore rules the artifact was built with.'),
+      observedIgnore,
       url: string('Download address of the latest artifact; prefer status.artifact for exact data.'),
     },
     { default: { observedGeneration: -1 } },

@@ -2,14 +2,17 @@
 import {
   artifact,
   conditions,
+  gitRepositoryRef,
   interval,
   lastHandledReconcileAt,
   localObjectReference,
   observedGeneration,
+  readyColumns,
+  suspend,
   timeoutPattern,
 } from '../common.ts';
 import { array, boolean, kind, object, string, type SchemaNode } from '../dsl.ts';
-import { readyColumns, sourceGroup } from './shared.ts';
+import { ignore, observedIgnore, proxySecretRef, sourceGroup } from './shared.ts';
 
 const include: SchemaNode = object(
   'Another GitRepository whose artifact content is copied into this one.',
@@ -34,31 +37,23 @@ export const gitRepository = kind({
   spec: object(
     'Where the repository is, which reference to follow and how often.',
     {
-      ignore: string('Extra exclusion rules in .gitignore syntax; when set, they replace the default exclusions.'),
+      ignore,
       include: array('Other GitRepositories whose content is merged into this artifact.', include),
       interval: interval('How often to check the remote for a new revision.'),
       provider: string('Provider used to authenticate to the Git server when secretRef is not set; generic means none.', {
         enum: ['generic', 'azure', 'github', 'aws'],
       }),
-      proxySecretRef: localObjectReference('Secret with the address (and credentials) of an HTTP/S proxy for the connection.'),
+      proxySecretRef,
       recurseSubmodules: boolean('Also clone the repository\'s submodules.'),
-      ref: object(
+      ref: gitRepositoryRef(
         'The Git reference to check out; when several are set, commit wins over name, name over semver, semver over tag, tag over branch.',
-        {
-          branch: string('Branch to follow; defaults to master when no reference is given.'),
-          commit: string('Commit SHA to check out; with branch, the commit must be on it.'),
-          name: string('A full reference name, e.g. refs/heads/main, refs/tags/v1.0.0 or refs/pull/1/head.'),
-          semver: string('Semantic-version range; the highest matching tag is checked out.'),
-          tag: string('Tag to check out.'),
-        },
-        { typeName: 'GitRepositoryRef' },
       ),
       secretRef: localObjectReference(
         'Secret with the credentials: username and password, bearerToken, an SSH identity with known_hosts, or TLS certificates.',
       ),
       serviceAccountName: string('Kubernetes ServiceAccount whose workload identity authenticates to the provider (azure and aws only).'),
       sparseCheckout: array('Only these folders are checked out (cone-mode sparse checkout).', string()),
-      suspend: boolean('Stop reconciling this object until set back to false.'),
+      suspend,
       timeout: string('Time limit for Git operations such as clone and fetch.', { default: '60s', pattern: timeoutPattern }),
       url: string('Repository address, over http, https or ssh.', { pattern: '^(http|https|ssh)://.*$' }),
       verify: object(
@@ -88,7 +83,7 @@ export const gitRepository = kind({
       includedArtifacts: array('The artifacts of the included repositories, in include order.', artifact('An included artifact.')),
       lastHandledReconcileAt,
       observedGeneration,
-      observedIgnore: string('The ignore rules the artifact was built with.'),
+      observedIgnore,
       observedInclude: array('The include entries the artifact was built with.', include),
       observedRecurseSubmodules: boolean('Whether submodules were included in the artifact.'),
       observedSparseCheckout: array('The sparse-checkout folders the artifact was built with.', string()),

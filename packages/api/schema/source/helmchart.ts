@@ -1,7 +1,7 @@
 /** HelmChart (`source.toolkit.fluxcd.io/v1`): a Helm chart taken from a source and packaged into an artifact. */
-import { artifact, conditions, interval, lastHandledReconcileAt, localObjectReference, observedGeneration } from '../common.ts';
+import { artifact, conditions, interval, lastHandledReconcileAt, observedGeneration, readyColumns, suspend } from '../common.ts';
 import { array, boolean, kind, object, string } from '../dsl.ts';
-import { readyColumns, sourceGroup } from './shared.ts';
+import { ociVerification, sourceGroup } from './shared.ts';
 
 export const helmChart = kind({
   group: sourceGroup,
@@ -39,29 +39,14 @@ export const helmChart = kind({
         },
         { required: ['kind', 'name'], typeName: 'HelmChartSourceReference' },
       ),
-      suspend: boolean('Stop reconciling this object until set back to false.'),
+      suspend,
       valuesFiles: array(
         'Values files (paths in the source) merged in order, later ones winning, to replace the chart\'s default values.',
         string(),
       ),
-      verify: object(
+      verify: ociVerification(
         'Check the signature of an OCI chart before using it (HelmRepository of type oci only; unbundled dependencies are not checked).',
-        {
-          matchOIDCIdentity: array(
-            'For keyless Cosign signatures: identities to accept; the signature is trusted when any of them matches.',
-            object(
-              'An accepted signing identity, matched against the issuer and subject of the Fulcio certificate.',
-              {
-                issuer: string('Go regular expression the OIDC issuer must match.'),
-                subject: string('Go regular expression the identity subject must match.'),
-              },
-              { required: ['issuer', 'subject'], typeName: 'HelmChartOIDCIdentityMatch' },
-            ),
-          ),
-          provider: string('Signing tool the chart was signed with.', { enum: ['cosign', 'notation'], default: 'cosign' }),
-          secretRef: localObjectReference('Secret holding the trusted public keys or certificates.'),
-        },
-        { required: ['provider'], typeName: 'HelmChartVerification' },
+        { trustedRoot: false },
       ),
       version: string('Semantic-version range of the chart to use, for HelmRepository sources only; the latest version when unset.', {
         default: '*',

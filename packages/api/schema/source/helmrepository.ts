@@ -1,15 +1,18 @@
 /** HelmRepository (`source.toolkit.fluxcd.io/v1`): a Helm chart repository whose index is turned into an artifact. */
 import {
+  accessFrom,
   artifact,
   conditions,
   interval,
   lastHandledReconcileAt,
   localObjectReference,
   observedGeneration,
+  readyColumns,
+  suspend,
   timeoutPattern,
 } from '../common.ts';
-import { array, boolean, kind, map, object, string } from '../dsl.ts';
-import { readyColumns, sourceGroup } from './shared.ts';
+import { boolean, kind, object, string } from '../dsl.ts';
+import { sourceGroup } from './shared.ts';
 
 export const helmRepository = kind({
   group: sourceGroup,
@@ -25,20 +28,7 @@ export const helmRepository = kind({
   spec: object(
     'Where the repository is, how to authenticate to it and how often to refresh it.',
     {
-      accessFrom: object(
-        'Which namespaces may reference this object from elsewhere (provisional, not enforced yet).',
-        {
-          namespaceSelectors: array(
-            'Namespace selectors; a namespace is allowed when any of them matches.',
-            object(
-              'Selects namespaces by label; an empty selector matches every namespace.',
-              { matchLabels: map('Labels a namespace must all have to match.', string()) },
-              { typeName: 'HelmRepositoryNamespaceSelector' },
-            ),
-          ),
-        },
-        { required: ['namespaceSelectors'], typeName: 'HelmRepositoryAccessFrom' },
-      ),
+      accessFrom: accessFrom('Which namespaces may reference this object from elsewhere (provisional, not enforced yet).'),
       certSecretRef: localObjectReference(
         'Secret (Opaque or kubernetes.io/tls) with a client certificate and key (tls.crt, tls.key) and/or a CA certificate (ca.crt) for TLS; wins over TLS data in secretRef.',
       ),
@@ -54,7 +44,7 @@ export const helmRepository = kind({
       secretRef: localObjectReference(
         'Secret with the credentials, e.g. username and password for basic auth (TLS keys here are deprecated, use certSecretRef).',
       ),
-      suspend: boolean('Stop reconciling this object until set back to false.'),
+      suspend,
       timeout: string('Time limit for fetching the index, or for OCI operations of the HelmCharts using it; 60s when unset.', {
         pattern: timeoutPattern,
       }),

@@ -1,17 +1,19 @@
 /** OCIRepository (`source.toolkit.fluxcd.io/v1`): an OCI artifact in a container registry turned into an artifact. */
 import {
+  ageColumn,
   artifact,
   conditions,
   interval,
   lastHandledReconcileAt,
   localObjectReference,
   observedGeneration,
+  readyColumn,
+  statusColumn,
+  suspend,
   timeoutPattern,
 } from '../common.ts';
-import { array, boolean, kind, object, string, type SchemaNode } from '../dsl.ts';
-import { readyColumns, sourceGroup } from './shared.ts';
-
-const [ageColumn, readyColumn, statusColumn] = readyColumns;
+import { boolean, kind, object, string, type SchemaNode } from '../dsl.ts';
+import { ignore, observedIgnore, ociVerification, proxySecretRef, sourceGroup } from './shared.ts';
 
 /** Which layer of the OCI artifact to use, and what to do with it. */
 function layerSelector(description: string): SchemaNode {
@@ -36,14 +38,14 @@ export const ociRepository = kind({
   categories: ['all', 'fluxcd', 'fluxcd-sources'],
   scope: 'Namespaced',
   description: 'An OCI artifact in a container registry that the source controller pulls at a reference and stores as a versioned artifact.',
-  printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, readyColumn!, statusColumn!, ageColumn!],
+  printerColumns: [{ name: 'URL', type: 'string', jsonPath: '.spec.url' }, readyColumn, statusColumn, ageColumn],
   spec: object(
     'Which OCI artifact to pull, how to authenticate and verify it, and how often to check it.',
     {
       certSecretRef: localObjectReference(
         'Secret with TLS material for the registry: a client certificate and key (tls.crt, tls.key) and/or a CA certificate (ca.crt).',
       ),
-      ignore: string('Extra exclusion rules in .gitignore syntax; when set, they replace the default exclusions.'),
+      ignore,
       insecure: boolean('Allow talking to the registry over plain HTTP, without TLS.'),
       interval: interval('How often to check the registry for a new revision.'),
       layerSelector: layerSelector('Which layer of the OCI artifact to use; defaults to the first layer.'),
@@ -51,7 +53,7 @@ export const ociRepository = kind({
         enum: ['generic', 'aws', 'azure', 'gcp'],
         default: 'generic',
       }),
-      proxySecretRef: localObjectReference('Secret with the address (and credentials) of an HTTP/S proxy for the connection.'),
+      proxySecretRef,
       ref: object(
         'The OCI reference to pull; digest wins over semver, semver over tag, and the latest tag is used when none is set.',
         {
@@ -64,31 +66,10 @@ export const ociRepository = kind({
       ),
       secretRef: localObjectReference('Secret of type kubernetes.io/dockerconfigjson with the registry login credentials.'),
       serviceAccountName: string('Kubernetes ServiceAccount whose image pull secrets are used to authenticate to the registry.'),
-      suspend: boolean('Stop reconciling this object until set back to false.'),
+      suspend,
       timeout: string('Time limit for registry operations such as pulling.', { default: '60s', pattern: timeoutPattern }),
       url: string('Address of the OCI repository, starting with oci://.', { pattern: '^oci://.*$' }),
-      verify: object(
-        'Check the signature of the OCI artifact before using it.',
-        {
-          matchOIDCIdentity: array(
-            'For Cosign keyless signatures: the artifact is trusted when any of these issuer/subject pairs matches its certificate.',
-            object(
-              'Regular expressions for the OIDC issuer and subject of a keyless signing certificate.',
-              {
-                issuer: string('Go regular expression the OIDC issuer of the certificate must match.'),
-                subject: string('Go regular expression the identity subject of the certificate must match.'),
-              },
-              { required: ['issuer', 'subject'], typeName: 'OCIRepositoryOIDCIdentityMatch' },
-            ),
-          ),
-          provider: string('Signing technology to verify with.', { enum: ['cosign', 'notation'], default: 'cosign' }),
-          secretRef: localObjectReference('Secret holding the trusted public keys.'),
-          trustedRootSecretRef: localObjectReference(
-            'Secret with a Sigstore trusted_root.json, for verifying against self-hosted Sigstore services.',
-          ),
-        },
-        { required: ['provider'], typeName: 'OCIRepositoryVerification' },
-      ),
+      verify: ociVerification('Check the signature of the OCI artifact before using it.', { trustedRoot: true }),
     },
     { required: ['interval', 'url'] },
   ),
@@ -99,7 +80,7 @@ export const ociRepository = kind({
       conditions,
       lastHandledReconcileAt,
       observedGeneration,
-      observedIgnore: string('The ignore rules the artifact was built with.'),
+      observedIgnore,
       observedLayerSelector: layerSelector('The layer selector the artifact was built with.'),
       url: string('Download address of the latest artifact.'),
     },

@@ -17,9 +17,9 @@ export interface GitRepositoryInclude {
   toPath?: string;
 }
 
-/** The Git reference to check out; when several are set, commit wins over name, name over semver, semver over tag, tag over branch. */
+/** A Git reference to check out: a branch, tag, semantic-version range, reference name or commit. */
 export interface GitRepositoryRef {
-  /** Branch to follow; defaults to master when no reference is given. */
+  /** Branch to check out; master when no field of the reference is set. */
   branch?: string;
   /** Commit SHA to check out; with branch, the commit must be on it. */
   commit?: string;
@@ -149,21 +149,21 @@ export interface OCIRepositoryRef {
   tag?: string;
 }
 
-/** Regular expressions for the OIDC issuer and subject of a keyless signing certificate. */
-export interface OCIRepositoryOIDCIdentityMatch {
+/** An accepted keyless signing identity: patterns the issuer and subject of the Fulcio certificate must match. */
+export interface OIDCIdentityMatch {
   /** Go regular expression the OIDC issuer of the certificate must match. */
   issuer: string;
   /** Go regular expression the identity subject of the certificate must match. */
   subject: string;
 }
 
-/** Check the signature of the OCI artifact before using it. */
+/** How to check the signature of an OCI artifact: the signing technology and the trusted keys or identities. */
 export interface OCIRepositoryVerification {
-  /** For Cosign keyless signatures: the artifact is trusted when any of these issuer/subject pairs matches its certificate. */
-  matchOIDCIdentity?: OCIRepositoryOIDCIdentityMatch[];
-  /** Signing technology to verify with. */
+  /** For keyless Cosign signatures: the artifact is trusted when any of these identities matches its signing certificate. */
+  matchOIDCIdentity?: OIDCIdentityMatch[];
+  /** Signing technology the artifact was signed with. */
   provider: "cosign" | "notation";
-  /** Secret holding the trusted public keys. */
+  /** Secret holding the trusted public keys (cosign) or certificates (notation). */
   secretRef?: LocalObjectReference;
   /** Secret with a Sigstore trusted_root.json, for verifying against self-hosted Sigstore services. */
   trustedRootSecretRef?: LocalObjectReference;
@@ -282,21 +282,21 @@ export interface BucketStatus {
 }
 
 /** Selects namespaces by label; an empty selector matches every namespace. */
-export interface HelmRepositoryNamespaceSelector {
-  /** Labels a namespace must all have to match. */
+export interface NamespaceSelector {
+  /** Labels a namespace must all have to be selected. */
   matchLabels?: Record<string, string>;
 }
 
-/** Which namespaces may reference this object from elsewhere (provisional, not enforced yet). */
-export interface HelmRepositoryAccessFrom {
+/** Which namespaces, by label, may refer to an object from outside its own. */
+export interface AccessFrom {
   /** Namespace selectors; a namespace is allowed when any of them matches. */
-  namespaceSelectors: HelmRepositoryNamespaceSelector[];
+  namespaceSelectors: NamespaceSelector[];
 }
 
 /** Where the repository is, how to authenticate to it and how often to refresh it. */
 export interface HelmRepositorySpec {
   /** Which namespaces may reference this object from elsewhere (provisional, not enforced yet). */
-  accessFrom?: HelmRepositoryAccessFrom;
+  accessFrom?: AccessFrom;
   /** Secret (Opaque or kubernetes.io/tls) with a client certificate and key (tls.crt, tls.key) and/or a CA certificate (ca.crt) for TLS; wins over TLS data in secretRef. */
   certSecretRef?: LocalObjectReference;
   /** Allow plain-HTTP connections to the registry (OCI repositories only). */
@@ -343,21 +343,13 @@ export interface HelmChartSourceReference {
   name: string;
 }
 
-/** An accepted signing identity, matched against the issuer and subject of the Fulcio certificate. */
-export interface HelmChartOIDCIdentityMatch {
-  /** Go regular expression the OIDC issuer must match. */
-  issuer: string;
-  /** Go regular expression the identity subject must match. */
-  subject: string;
-}
-
-/** Check the signature of an OCI chart before using it (HelmRepository of type oci only; unbundled dependencies are not checked). */
+/** How to check the signature of an OCI chart: OCIRepositoryVerification without a custom Sigstore trusted root. */
 export interface HelmChartVerification {
-  /** For keyless Cosign signatures: identities to accept; the signature is trusted when any of them matches. */
-  matchOIDCIdentity?: HelmChartOIDCIdentityMatch[];
-  /** Signing tool the chart was signed with. */
+  /** For keyless Cosign signatures: the artifact is trusted when any of these identities matches its signing certificate. */
+  matchOIDCIdentity?: OIDCIdentityMatch[];
+  /** Signing technology the artifact was signed with. */
   provider: "cosign" | "notation";
-  /** Secret holding the trusted public keys or certificates. */
+  /** Secret holding the trusted public keys (cosign) or certificates (notation). */
   secretRef?: LocalObjectReference;
 }
 
@@ -403,11 +395,11 @@ export interface HelmChartStatus {
   url?: string;
 }
 
-/** Labels and annotations set on every applied object, overriding existing ones with the same key. */
-export interface KustomizationCommonMetadata {
-  /** Annotations to set on every object. */
+/** Labels and annotations set on every object an applier manages, replacing existing ones with the same key. */
+export interface CommonMetadata {
+  /** Annotations set on every object. */
   annotations?: Record<string, string>;
-  /** Labels to set on every object. */
+  /** Labels set on every object. */
   labels?: Record<string, string>;
 }
 
@@ -421,19 +413,19 @@ export interface KustomizationDecryption {
   serviceAccountName?: string;
 }
 
-/** A Kustomization this one depends on. */
-export interface KustomizationDependencyReference {
-  /** Name of the Kustomization. */
+/** Another object of the same kind that must be ready before this one is reconciled. */
+export interface DependencyReference {
+  /** Name of the dependency, an object of the same kind. */
   name: string;
-  /** Namespace of the Kustomization; defaults to this object's namespace. */
+  /** Namespace of the dependency; defaults to the dependent object's namespace. */
   namespace?: string;
-  /** CEL expression deciding when the dependency counts as ready, replacing the built-in readiness check. */
+  /** CEL expression deciding when the dependency counts as ready, instead of its Ready condition. */
   readyExpr?: string;
 }
 
-/** How to tell the health of one kind of custom resource. */
-export interface KustomizationHealthCheckExpression {
-  /** API version of the custom resource. */
+/** CEL expressions that tell the health of one kind of custom resource. */
+export interface CustomHealthCheck {
+  /** API version of the custom resources checked. */
   apiVersion: string;
   /** CEL expression that is true when the resource has reached its desired state. */
   current: string;
@@ -441,7 +433,7 @@ export interface KustomizationHealthCheckExpression {
   failed?: string;
   /** CEL expression that is true while the resource is still progressing. */
   inProgress?: string;
-  /** Kind of the custom resource. */
+  /** Kind of the custom resources checked. */
   kind?: string;
 }
 
@@ -457,8 +449,8 @@ export interface KustomizationHealthCheckReference {
   namespace?: string;
 }
 
-/** Selects objects of the build by group, version, kind, name, namespace, labels or annotations. */
-export interface KustomizationSelector {
+/** Selects objects by group, version, kind, name, namespace, labels or annotations. */
+export interface KustomizeSelector {
   /** Label-selector expression matched against the objects' annotations. */
   annotationSelector?: string;
   /** API group of the objects to select. */
@@ -475,17 +467,17 @@ export interface KustomizationSelector {
   version?: string;
 }
 
-/** JSON pointer paths to ignore on the selected objects. */
-export interface KustomizationIgnoreRule {
-  /** JSON Pointer (RFC 6901) paths to ignore. */
+/** JSON pointer paths that drift detection ignores on the selected objects. */
+export interface IgnoreRule {
+  /** JSON Pointer (RFC 6901) paths of the fields to ignore. */
   paths: string[];
-  /** Objects the paths are ignored on; all objects of the build when unset. */
-  target?: KustomizationSelector;
+  /** The objects the rule applies to; every managed object when unset. */
+  target?: KustomizeSelector;
 }
 
-/** A replacement for one image. */
-export interface KustomizationImage {
-  /** Digest to use instead of the original tag; takes precedence over newTag. */
+/** A replacement of the name, tag or digest of one image. */
+export interface KustomizeImage {
+  /** Digest to use instead of the original tag; when set, newTag is ignored. */
   digest?: string;
   /** Image name, without tag, to replace. */
   name: string;
@@ -495,28 +487,28 @@ export interface KustomizationImage {
   newTag?: string;
 }
 
-/** Secret holding a self-contained kubeconfig file. */
-export interface KustomizationSecretKeyReference {
-  /** Key of the kubeconfig in the Secret; defaults to value. */
+/** A reference to one key of a Secret in the same namespace. */
+export interface SecretKeyReference {
+  /** Key in the Secret that holds the value; when unset, a default that depends on the use. */
   key?: string;
   /** Name of the Secret. */
   name: string;
 }
 
-/** Apply to a remote cluster, reached with a kubeconfig Secret or cloud-provider settings in a ConfigMap (exactly one). */
-export interface KustomizationKubeConfig {
-  /** ConfigMap with provider settings (provider, cluster, address, ca.crt, audiences, serviceAccountName) to reach the cluster with workload identity. */
+/** How to reach a remote cluster: a kubeconfig Secret, or cloud-provider settings in a ConfigMap (exactly one). */
+export interface KubeConfigReference {
+  /** ConfigMap with the settings (provider, cluster, address, ca.crt, audiences, serviceAccountName) to reach the cluster with a cloud provider's workload identity. */
   configMapRef?: LocalObjectReference;
-  /** Secret holding a self-contained kubeconfig file. */
-  secretRef?: KustomizationSecretKeyReference;
+  /** Secret holding a self-contained kubeconfig file, under the key value unless key names another. */
+  secretRef?: SecretKeyReference;
 }
 
-/** An inline patch and the objects it applies to. */
-export interface KustomizationPatch {
+/** An inline strategic-merge or JSON 6902 patch and the objects it applies to. */
+export interface KustomizePatch {
   /** The patch, inline: a strategic-merge patch or a JSON 6902 list of operations. */
   patch: string;
-  /** Objects the patch applies to. */
-  target?: KustomizationSelector;
+  /** The objects the patch applies to. */
+  target?: KustomizeSelector;
 }
 
 /** A ConfigMap or Secret with variables. */
@@ -556,7 +548,7 @@ export interface KustomizationSpec {
   /** Kustomize build annotations to add to the objects: their origin, the transformers that changed them, or both. */
   buildMetadata?: Array<"originAnnotations" | "transformerAnnotations">;
   /** Labels and annotations set on every applied object, overriding existing ones with the same key. */
-  commonMetadata?: KustomizationCommonMetadata;
+  commonMetadata?: CommonMetadata;
   /** Paths of kustomize Components to include, relative to the path. */
   components?: string[];
   /** Decrypt SOPS-encrypted Secrets before they are applied. */
@@ -564,29 +556,29 @@ export interface KustomizationSpec {
   /** What happens to the applied objects when this Kustomization is deleted; MirrorPrune (the default) deletes them only if prune is true. */
   deletionPolicy?: "MirrorPrune" | "Delete" | "WaitForTermination" | "Orphan";
   /** Kustomizations that must be ready before this one is reconciled. */
-  dependsOn?: KustomizationDependencyReference[];
+  dependsOn?: DependencyReference[];
   /** Recreate objects whose patch fails because an immutable field changed. */
   force?: boolean;
   /** CEL expressions that assess the health of custom resources; used only when wait or healthChecks is set. */
-  healthCheckExprs?: KustomizationHealthCheckExpression[];
+  healthCheckExprs?: CustomHealthCheck[];
   /** Objects whose health is checked after applying. */
   healthChecks?: KustomizationHealthCheckReference[];
   /** Fields of applied objects that drift detection and apply leave alone. */
-  ignore?: KustomizationIgnoreRule[];
+  ignore?: IgnoreRule[];
   /** Skip components whose path does not exist in the source instead of failing the build. */
   ignoreMissingComponents?: boolean;
   /** Image name, tag or digest replacements applied to the objects. */
-  images?: KustomizationImage[];
+  images?: KustomizeImage[];
   /** How often to reconcile the Kustomization (approximately, with jitter). */
   interval: string;
   /** Apply to a remote cluster, reached with a kubeconfig Secret or cloud-provider settings in a ConfigMap (exactly one). */
-  kubeConfig?: KustomizationKubeConfig;
+  kubeConfig?: KubeConfigReference;
   /** Prefix added to the names of all objects. */
   namePrefix?: string;
   /** Suffix added to the names of all objects. */
   nameSuffix?: string;
   /** Strategic-merge or JSON 6902 patches applied to the selected objects. */
-  patches?: KustomizationPatch[];
+  patches?: KustomizePatch[];
   /** Folder in the source with the kustomization.yaml or plain manifests; defaults to the source root. */
   path?: string;
   /** Variable substitution performed on the manifests after kustomize build. */
@@ -628,17 +620,17 @@ export interface KustomizationSnapshot {
 }
 
 /** An applied object. */
-export interface KustomizationInventoryEntry {
+export interface ResourceRef {
   /** Object identifier, as <namespace>_<name>_<group>_<kind>. */
   id: string;
   /** API version of the object. */
   v: string;
 }
 
-/** The objects applied successfully, used for pruning. */
-export interface KustomizationInventory {
+/** The objects an applier applied, one entry each. */
+export interface ResourceInventory {
   /** One entry per applied object. */
-  entries: KustomizationInventoryEntry[];
+  entries: ResourceRef[];
 }
 
 /** What the controller last observed and applied. */
@@ -648,7 +640,7 @@ export interface KustomizationStatus {
   /** Records of the latest reconciliations: revision digest, timing and outcome. */
   history?: KustomizationSnapshot[];
   /** The objects applied successfully, used for pruning. */
-  inventory?: KustomizationInventory;
+  inventory?: ResourceInventory;
   /** Origin revision (e.g. the commit behind an OCI artifact) of the last applied artifact. */
   lastAppliedOriginRevision?: string;
   /** Revision of the last artifact applied successfully. */
@@ -729,70 +721,12 @@ export interface HelmReleaseChartReference {
   namespace?: string;
 }
 
-/** Labels and annotations added to every object of the release, replacing existing ones with the same key. */
-export interface HelmReleaseCommonMetadata {
-  /** Annotations added to every object. */
-  annotations?: Record<string, string>;
-  /** Labels added to every object. */
-  labels?: Record<string, string>;
-}
-
-/** Another HelmRelease that must be ready first. */
-export interface HelmReleaseDependency {
-  /** Name of the HelmRelease. */
-  name: string;
-  /** Namespace of the HelmRelease; defaults to this one's namespace. */
-  namespace?: string;
-  /** CEL expression that decides readiness instead of the Ready condition. */
-  readyExpr?: string;
-}
-
-/** Selects Kubernetes objects by group, version, kind, name, namespace, labels or annotations. */
-export interface HelmReleaseTargetSelector {
-  /** Annotation selector expression (label-selector syntax) the objects' annotations must match. */
-  annotationSelector?: string;
-  /** API group of the objects. */
-  group?: string;
-  /** Kind of the objects. */
-  kind?: string;
-  /** Label selector expression the objects' labels must match. */
-  labelSelector?: string;
-  /** Name of the objects. */
-  name?: string;
-  /** Namespace of the objects. */
-  namespace?: string;
-  /** API version of the objects. */
-  version?: string;
-}
-
-/** Changes to leave out of drift detection. */
-export interface HelmReleaseDriftIgnoreRule {
-  /** JSON Pointer (RFC 6901) paths of the fields to ignore. */
-  paths: string[];
-  /** The objects the rule applies to; all objects of the release when unset. */
-  target?: HelmReleaseTargetSelector;
-}
-
 /** Detect (and optionally correct) changes made in the cluster to the objects of the release. */
 export interface HelmReleaseDriftDetection {
   /** Rules for changes to ignore when comparing. */
-  ignore?: HelmReleaseDriftIgnoreRule[];
+  ignore?: IgnoreRule[];
   /** enabled corrects drift, warn only reports it, disabled (the default) does not check. */
   mode?: "enabled" | "warn" | "disabled";
-}
-
-/** CEL expressions that decide the health of a custom resource kind. */
-export interface HelmReleaseHealthCheck {
-  /** API version of the custom resources checked. */
-  apiVersion: string;
-  /** CEL expression that is true when the resource has reached its desired state. */
-  current: string;
-  /** CEL expression that is true when the resource has failed. */
-  failed?: string;
-  /** CEL expression that is true while the resource is still progressing. */
-  inProgress?: string;
-  /** Kind of the custom resources checked. */
-  kind?: string;
 }
 
 /** What to do when the install fails; nothing by default. */
@@ -845,48 +779,12 @@ export interface HelmReleaseInstall {
   timeout?: string;
 }
 
-/** Secret holding a kubeconfig file (generic provider only). */
-export interface HelmReleaseSecretKeyReference {
-  /** Key of the kubeconfig in the Secret; defaults to value. */
-  key?: string;
-  /** Name of the Secret. */
-  name: string;
-}
-
-/** Reconcile the release on a remote cluster, reached with this kubeconfig; exactly one of configMapRef or secretRef. */
-export interface HelmReleaseKubeConfig {
-  /** ConfigMap describing the cluster for a cloud provider (keys provider, cluster, address, ca.crt, audiences, serviceAccountName). */
-  configMapRef?: LocalObjectReference;
-  /** Secret holding a kubeconfig file (generic provider only). */
-  secretRef?: HelmReleaseSecretKeyReference;
-}
-
-/** Replaces the name, tag or digest of an image. */
-export interface HelmReleaseImageOverride {
-  /** Digest to use instead of the tag; when set, newTag is ignored. */
-  digest?: string;
-  /** Image name to match, without tag. */
-  name: string;
-  /** Name to use instead. */
-  newName?: string;
-  /** Tag to use instead. */
-  newTag?: string;
-}
-
-/** A patch and the objects it applies to. */
-export interface HelmReleasePatch {
-  /** Inline strategic-merge patch, or JSON 6902 patch as a list of operations. */
-  patch: string;
-  /** The objects the patch applies to. */
-  target?: HelmReleaseTargetSelector;
-}
-
 /** Kustomize patches and image overrides applied to the rendered manifests. */
 export interface HelmReleaseKustomizePostRenderer {
   /** Image name, tag or digest overrides. */
-  images?: HelmReleaseImageOverride[];
+  images?: KustomizeImage[];
   /** Strategic-merge or JSON 6902 patches, each applied to the objects its target selects. */
-  patches?: HelmReleasePatch[];
+  patches?: KustomizePatch[];
 }
 
 /** One post-renderer applied to the rendered manifests. */
@@ -1032,19 +930,19 @@ export interface HelmReleaseSpec {
   /** A source object that already provides the chart as an artifact (instead of chart). */
   chartRef?: HelmReleaseChartReference;
   /** Labels and annotations added to every object of the release, replacing existing ones with the same key. */
-  commonMetadata?: HelmReleaseCommonMetadata;
+  commonMetadata?: CommonMetadata;
   /** HelmReleases that must be ready before this one is reconciled. */
-  dependsOn?: HelmReleaseDependency[];
+  dependsOn?: DependencyReference[];
   /** Detect (and optionally correct) changes made in the cluster to the objects of the release. */
   driftDetection?: HelmReleaseDriftDetection;
   /** CEL health checks for custom resources, used when waiting with the poller strategy. */
-  healthCheckExprs?: HelmReleaseHealthCheck[];
+  healthCheckExprs?: CustomHealthCheck[];
   /** How the Helm install action runs. */
   install?: HelmReleaseInstall;
   /** How often to reconcile the release. */
   interval: string;
-  /** Reconcile the release on a remote cluster, reached with this kubeconfig; exactly one of configMapRef or secretRef. */
-  kubeConfig?: HelmReleaseKubeConfig;
+  /** Reconcile the release on a remote cluster, reached with a kubeconfig Secret or cloud-provider settings in a ConfigMap (exactly one). */
+  kubeConfig?: KubeConfigReference;
   /** How many release revisions Helm keeps; defaults to 5, 0 means no limit. */
   maxHistory?: number;
   /** Reuse one Kubernetes client for the whole reconciliation instead of one per Helm action; defaults to true. */
@@ -1127,20 +1025,6 @@ export interface HelmReleaseSnapshot {
   version: number;
 }
 
-/** One applied object. */
-export interface HelmReleaseInventoryEntry {
-  /** The object's identity, as <namespace>_<name>_<group>_<kind>. */
-  id: string;
-  /** API version of the object. */
-  v: string;
-}
-
-/** The Kubernetes objects the release applied. */
-export interface HelmReleaseInventory {
-  /** References to the applied objects. */
-  entries: HelmReleaseInventoryEntry[];
-}
-
 /** What the controller last observed and did. */
 export interface HelmReleaseStatus {
   /** The latest observations of the object's state. */
@@ -1154,7 +1038,7 @@ export interface HelmReleaseStatus {
   /** Failed installs since the desired state last changed; reset on success. */
   installFailures?: number;
   /** The Kubernetes objects the release applied. */
-  inventory?: HelmReleaseInventory;
+  inventory?: ResourceInventory;
   /** Digest of the values of the last attempt. */
   lastAttemptedConfigDigest?: string;
   /** The metadata.generation of the last attempt. */
@@ -1329,22 +1213,10 @@ export interface ReceiverStatus {
   webhookPath?: string;
 }
 
-/** Selects namespaces by their labels. */
-export interface ImageRepositoryNamespaceSelector {
-  /** Labels a namespace must all have to be selected. */
-  matchLabels?: Record<string, string>;
-}
-
-/** Namespaces whose objects may refer to this ImageRepository; by default only its own namespace. */
-export interface ImageRepositoryAccessFrom {
-  /** Namespaces matching any of these selectors are allowed. */
-  namespaceSelectors: ImageRepositoryNamespaceSelector[];
-}
-
 /** Which image to scan, how to authenticate to its registry and how often. */
 export interface ImageRepositorySpec {
   /** Namespaces whose objects may refer to this ImageRepository; by default only its own namespace. */
-  accessFrom?: ImageRepositoryAccessFrom;
+  accessFrom?: AccessFrom;
   /** Secret with TLS material for the registry: a client certificate and key (tls.crt, tls.key) and/or a CA certificate (ca.crt). */
   certSecretRef?: LocalObjectReference;
   /** Regular expressions; tags matching any of them are not recorded. Defaults to excluding signature tags (.sig). */
@@ -1481,24 +1353,10 @@ export interface ImagePolicyStatus {
   observedPreviousRef?: ImageRef;
 }
 
-/** The Git reference to check out; when several are set, commit wins over name, name over semver, semver over tag, tag over branch. */
-export interface GitCheckoutRef {
-  /** Branch to check out. */
-  branch?: string;
-  /** Commit SHA to check out; with branch, the commit must be on it. */
-  commit?: string;
-  /** A full reference name, e.g. refs/heads/main or refs/tags/v1.0.0. */
-  name?: string;
-  /** Semantic-version range; the highest matching tag is checked out. */
-  semver?: string;
-  /** Tag to check out. */
-  tag?: string;
-}
-
 /** The reference to check out instead of the one given in the GitRepository. */
 export interface GitCheckoutSpec {
   /** The Git reference to check out; when several are set, commit wins over name, name over semver, semver over tag, tag over branch. */
-  ref: GitCheckoutRef;
+  ref: GitRepositoryRef;
 }
 
 /** The commit author. */
