@@ -1,7 +1,7 @@
 // One lint configuration for the whole repository. The module-boundary rule turns the
 // architecture's dependency rule into a build failure: api depends on nothing; runtime and ssa
 // on api; controllers and the cli on api, runtime and ssa; no controller imports another
-// controller or the cli. testkit is for tests only.
+// controller or the cli. testkit is for tests only: allowed by the tags, refused in src/ below.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -21,8 +21,8 @@ export default tseslint.config(
           allow: [],
           depConstraints: [
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api'] },
-            { sourceTag: 'type:ssa', onlyDependOnLibsWithTags: ['type:api', 'type:runtime'] },
+            { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api', 'type:testkit'] },
+            { sourceTag: 'type:ssa', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:testkit'] },
             { sourceTag: 'type:controller', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:testkit'] },
             { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:testkit'] },
             { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa'] },

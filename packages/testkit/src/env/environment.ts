@@ -268,7 +268,7 @@ export async function startEnvironment(opts: StartEnvironmentOptions): Promise<E
         git: debianTools.git,
         kwok: bin('kwok', 'kwok'),
       },
-      processes: processes.map(({ name, pid, log: file }): ProcessRecord => ({ name, pid, log: file })),
+      processes: processes.map(({ name, pid, log: file, command, args }): ProcessRecord => ({ name, pid, log: file, command, args })),
     };
     await writeFile(join(opts.stateDir, 'env.json'), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
     step(`environment ready (${nodes.length} kwok Nodes)`);
@@ -294,6 +294,35 @@ export async function stopEnvironment(stateDir: string): Promise<string[]> {
   await Promise.all(running.filter((p) => !order.includes(p.name)).map((p) => stopGroup(p.pid)));
   await rm(file, { force: true });
   return running.map((p) => p.name);
+}
+
+/**
+ * Stops one component of a running environment (e.g. `kube-apiserver`, to test how clients
+ * cope with its loss). {@link startComponent} brings it back with the same command line.
+ */
+export async function stopComponent(stateDir: string, name: string): Promise<void> {
+  const info = await readEnvInfo(join(stateDir, 'env.json'));
+  const p = info.processes.find((r) => r.name === name);
+  if (!p) throw new Error(`no component ${name} in ${stateDir}`);
+  await stopGroup(p.pid);
+}
+
+/** Starts a stopped component again, as before, and waits until it answers (the API server: /readyz). */
+export async function startComponent(stateDir: string, name: string): Promise<void> {
+  const file = join(stateDir, 'env.json');
+  const info = await readEnvInfo(file);
+  const record = info.processes.find((r) => r.name === name);
+  if (!record) throw new Error(`no component ${name} in ${stateDir}`);
+  if (groupAlive(record.pid)) throw new Error(`${name} is still running`);
+  const p = startProcess({ name, command: record.command, args: record.args, logDir: join(info.runDir, 'logs') });
+  detach(p);
+  if (name === 'kube-apiserver') {
+    const ca = await readFile(info.kube.caFile);
+    const headers = { authorization: `Bearer ${info.kube.admin.token}` };
+    await waitReady(p, async () => (await httpGet(`${info.kube.server}/readyz`, { headers, ca })).status === 200, 90_000);
+  }
+  record.pid = p.pid;
+  await writeFile(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
 }
 
 /** Whether the environment described in `stateDir` is running (every process alive). */

@@ -14,6 +14,9 @@ export interface ProcessRecord {
   name: string;
   pid: number;
   log: string;
+  /** How it was started, so it can be restarted the same way. */
+  command: string;
+  args: string[];
 }
 
 /** A process started by this process: its record plus how to learn that it exited. */
@@ -45,7 +48,7 @@ export function startProcess(opts: StartOptions): ManagedProcess {
       stdio: ['ignore', fd, fd],
     });
     if (child.pid === undefined) throw new Error(`${opts.name}: could not start ${opts.command}`);
-    const managed: ManagedProcess = { name: opts.name, pid: child.pid, log, child, exited: undefined };
+    const managed: ManagedProcess = { name: opts.name, pid: child.pid, log, command: opts.command, args: opts.args, child, exited: undefined };
     child.on('exit', (code, signal) => {
       managed.exited = { code, signal };
     });
