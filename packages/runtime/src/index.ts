@@ -1,4 +1,27 @@
 /**
- * @eddy/runtime. The one reconcile runtime every controller is built on (see issue 5).
+ * @eddy/runtime: the one reconcile runtime every Eddy controller is built on. A controller's
+ * main.ts parses {@link runtimeFlags}, builds a {@link Manager} from them, registers one
+ * {@link Reconciler} per kind and runs it; see packages/runtime/README.md.
  */
-export {};
+export * from './acl/cross-namespace.ts';
+export * from './cache/informer.ts';
+export * from './client/kube-config.ts';
+export * from './client/rate-limiter.ts';
+export * from './controller/controller.ts';
+export * from './controller/types.ts';
+export * from './errors/errors.ts';
+export * from './events/forwarder.ts';
+export * from './events/recorder.ts';
+export * from './flags/flag-set.ts';
+export * from './flags/runtime-flags.ts';
+export * from './health/http-endpoint.ts';
+export * from './leader/leader-election.ts';
+export * from './logging/logger.ts';
+export * from './logging/redact.ts';
+export * from './manager/from-flags.ts';
+export * from './manager/manager.ts';
+export * from './metrics/metrics.ts';
+export * from './queue/rate-limiter.ts';
+export * from './queue/work-queue.ts';
+export * from './status/conditions.ts';
+export * from './status/status-patcher.ts';

@@ -4,6 +4,7 @@
  * ConfigMap as a ServiceAccount); its status has the Flux status fields.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Condition } from '@eddy/api';
 import { ApiException, ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 
 /** The Widget's API group, version and resource. */
@@ -32,7 +33,7 @@ export interface Widget {
     serviceAccountName?: string;
   };
   status?: {
-    conditions?: { type: string; status: string; reason: string; message: string; lastTransitionTime: string; observedGeneration?: number }[];
+    conditions?: Condition[];
     observedGeneration?: number;
     lastHandledReconcileAt?: string;
   };

@@ -1,0 +1,117 @@
+/**
+ * Kubernetes client configuration: from a kubeconfig file or in-cluster, rate limited by
+ * `--kube-api-qps`/`--kube-api-burst`, and derived configurations that impersonate a tenant's
+ * ServiceAccount or reach a remote cluster from a kubeconfig held in a Secret.
+ */
+import { KubeConfig, type User } from '@kubernetes/client-node';
+import { StallingError } from '../errors/errors.ts';
+import { TokenBucket } from './rate-limiter.ts';
+
+/**
+ * A KubeConfig whose every request (API calls and watches alike go through
+ * `applySecurityAuthentication`) first takes a token from a shared {@link TokenBucket}.
+ */
+export class RateLimitedKubeConfig extends KubeConfig {
+  readonly limiter: TokenBucket;
+
+  constructor(limiter: TokenBucket) {
+    super();
+    this.limiter = limiter;
+  }
+
+  override async applySecurityAuthentication(context: Parameters<KubeConfig['applySecurityAuthentication']>[0]): Promise<void> {
+    await this.limiter.take();
+    await super.applySecurityAuthentication(context);
+  }
+}
+
+/** Where the controller's own credentials come from. */
+export interface KubeConfigSource {
+  /** A kubeconfig file (`--kubeconfig` or `KUBECONFIG`); when absent, the in-cluster config is used. */
+  kubeconfigPath?: string;
+  qps: number;
+  burst: number;
+}
+
+/** The controller's own KubeConfig. */
+export function loadKubeConfig(source: KubeConfigSource): RateLimitedKubeConfig {
+  const kc = new RateLimitedKubeConfig(new TokenBucket(source.qps, source.burst));
+  if (source.kubeconfigPath) kc.loadFromFile(source.kubeconfigPath);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+function derive(base: KubeConfig, user: User): KubeConfig {
+  const kc = base instanceof RateLimitedKubeConfig ? new RateLimitedKubeConfig(base.limiter) : new KubeConfig();
+  const cluster = base.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [user],
+    contexts: [{ name: 'impersonation', cluster: cluster.name, user: user.name }],
+    currentContext: 'impersonation',
+  });
+  return kc;
+}
+
+/** The Kubernetes user name of a ServiceAccount. */
+export function serviceAccountUser(namespace: string, name: string): string {
+  return `system:serviceaccount:${namespace}:${name}`;
+}
+
+/**
+ * A KubeConfig that acts as the ServiceAccount `namespace/name` (the `Impersonate-User`
+ * header), sharing the base's credentials and rate limit. Used for `spec.serviceAccountName`
+ * and `--default-service-account`.
+ */
+export function impersonatingKubeConfig(base: KubeConfig, namespace: string, serviceAccount: string): KubeConfig {
+  const user = base.getCurrentUser();
+  if (!user) throw new Error('kubeconfig has no current user');
+  return derive(base, { ...user, name: `${user.name}-as-${serviceAccount}`, impersonateUser: serviceAccountUser(namespace, serviceAccount) });
+}
+
+/**
+ * The ServiceAccount a tenant's object runs as: its own `spec.serviceAccountName`, else the
+ * controller's `--default-service-account`, else none (the controller's own identity).
+ */
+export function tenantServiceAccount(specServiceAccountName: string | undefined, defaultServiceAccount: string): string | undefined {
+  return specServiceAccountName || defaultServiceAccount || undefined;
+}
+
+/** Options of {@link remoteKubeConfig}, mirroring Flux's `--insecure-kubeconfig-*` flags. */
+export interface RemoteKubeConfigOptions {
+  /** Allow `exec` credential plugins (off by default: they run commands in the controller). */
+  allowExec?: boolean;
+  /** Allow `insecure-skip-tls-verify` (off by default). */
+  allowInsecureTls?: boolean;
+}
+
+/**
+ * A KubeConfig for a remote cluster from the kubeconfig text a `spec.kubeConfig.secretRef`
+ * Secret holds. Refuses credential plugins and disabled TLS verification unless allowed,
+ * with a StallingError that says which and how to allow it.
+ */
+export function remoteKubeConfig(kubeconfigText: string, secretName: string, opts: RemoteKubeConfigOptions = {}): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(kubeconfigText);
+  } catch (err) {
+    throw new StallingError('InvalidKubeConfig', `the kubeconfig in Secret ${secretName} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const user = kc.getCurrentUser();
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new StallingError('InvalidKubeConfig', `the kubeconfig in Secret ${secretName} has no current context or cluster`);
+  if (!opts.allowExec && (user?.exec || user?.authProvider)) {
+    throw new StallingError(
+      'InvalidKubeConfig',
+      `the kubeconfig in Secret ${secretName} uses a credential plugin, which is disabled (--insecure-kubeconfig-exec=false)`,
+    );
+  }
+  if (!opts.allowInsecureTls && cluster.skipTLSVerify) {
+    throw new StallingError(
+      'InvalidKubeConfig',
+      `the kubeconfig in Secret ${secretName} disables TLS verification, which is refused (--insecure-kubeconfig-tls=false)`,
+    );
+  }
+  return kc;
+}
