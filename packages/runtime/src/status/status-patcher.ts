@@ -192,6 +192,20 @@ export interface FinalizerOptions {
   timeoutMs?: number;
 }
 
+/**
+ * One ResourceClient per KubeConfig and timeout, so its discovery cache is shared by every
+ * finalizer edit (a fresh client per edit would cost a discovery request per object).
+ */
+const resourceClients = new WeakMap<KubeConfig, Map<number | undefined, ResourceClient>>();
+
+function resourceClientFor(kc: KubeConfig, timeoutMs: number | undefined): ResourceClient {
+  let byTimeout = resourceClients.get(kc);
+  if (!byTimeout) resourceClients.set(kc, (byTimeout = new Map()));
+  let client = byTimeout.get(timeoutMs);
+  if (!client) byTimeout.set(timeoutMs, (client = new ResourceClient(kc, timeoutMs === undefined ? {} : { timeoutMs })));
+  return client;
+}
+
 /** How often a finalizer edit re-reads the object after a conflict before giving up. */
 const maxConflictRetries = 5;
 
@@ -218,7 +232,7 @@ async function editFinalizers(
   edit: (finalizers: string[]) => string[] | undefined,
 ): Promise<boolean> {
   const ref = objectRef(obj);
-  const client = new ResourceClient(kc, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+  const client = resourceClientFor(kc, opts.timeoutMs);
   const fieldManager = statusFieldManager(controller);
   let current: ObjectMeta = obj.metadata;
   for (let attempt = 0; ; attempt++) {
