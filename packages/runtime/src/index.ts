@@ -1,7 +1,7 @@
 /**
  * @eddy/runtime: the one reconcile runtime every Eddy controller is built on. A controller's
  * main.ts parses {@link runtimeFlags}, builds a {@link Manager} from them, registers one
- * {@link Reconciler} per kind and runs it; see packages/runtime/README.md.
+ * {@link Reconciler} per kind and runs it; see docs/runtime.md.
  */
 export * from './acl/cross-namespace.ts';
 export * from './cache/informer.ts';

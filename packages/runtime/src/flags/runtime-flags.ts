@@ -114,71 +114,71 @@ const leaderElectionJitterFactor = 1.2;
 export function runtimeFlags(defaults: Partial<RuntimeFlags> = {}): FlagSet<RuntimeFlags> {
   const d: RuntimeFlags = { ...runtimeFlagDefaults, ...defaults };
   return new FlagSet()
-    .string('kubeconfig', d.kubeconfig, 'Paths to a kubeconfig. Only required if out-of-cluster.')
-    .int('concurrent', d.concurrent, 'The number of concurrent reconciles.', { min: 1 })
-    .duration('requeue-dependency', d.requeueDependency, 'The interval at which failing dependencies are reevaluated.')
+    .string('kubeconfig', d.kubeconfig, 'Kubeconfig file to use; without it the in-cluster configuration is used.')
+    .int('concurrent', d.concurrent, 'How many objects of each kind are reconciled at the same time.', { min: 1 })
+    .duration('requeue-dependency', d.requeueDependency, 'How long to wait before checking again an object whose dependencies are not ready.')
     .bool(
       'watch-all-namespaces',
       d.watchAllNamespaces,
-      'Watch for custom resources in all namespaces, if set to false it will only watch the runtime namespace.',
+      'Reconcile objects in every namespace; false limits the controller to its own namespace.',
     )
-    .string('watch-label-selector', d.watchLabelSelector, "Watch for resources with matching labels e.g. 'sharding.fluxcd.io/shard=shard1'.")
-    .string('watch-configs-label-selector', d.watchConfigsLabelSelector, 'Watch for ConfigMaps and Secrets with matching labels.')
+    .string('watch-label-selector', d.watchLabelSelector, "Reconcile only objects whose labels match this selector (sharding), e.g. 'sharding.fluxcd.io/key=shard1'.")
+    .string('watch-configs-label-selector', d.watchConfigsLabelSelector, 'ConfigMaps and Secrets with labels matching this selector trigger the objects that reference them.')
     .bool(
       'enable-leader-election',
       d.enableLeaderElection,
-      'Enable leader election for controller manager. Enabling this will ensure there is only one active controller manager.',
+      'Hold a Lease so that only one replica of the controller reconciles at a time.',
     )
     .duration(
       'leader-election-lease-duration',
       d.leaderElectionLeaseDuration,
-      'Interval at which non-leader candidates will wait to force acquire leadership (duration string).',
+      'How long the Lease is valid without renewal before another replica may take it.',
     )
     .duration(
       'leader-election-renew-deadline',
       d.leaderElectionRenewDeadline,
-      'Duration that the leading controller manager will retry refreshing leadership before giving up (duration string).',
+      'How long the leader keeps trying to renew the Lease before it gives up leadership.',
     )
     .duration(
       'leader-election-retry-period',
       d.leaderElectionRetryPeriod,
-      'Duration the LeaderElector clients should wait between tries of actions (duration string).',
+      'How often replicas try to take the Lease, and the leader renews it.',
     )
     .bool(
       'leader-election-release-on-cancel',
       d.leaderElectionReleaseOnCancel,
-      'Defines if the leader should step down voluntarily on controller manager shutdown.',
+      'Release the Lease on shutdown so another replica takes over at once.',
     )
-    .string('metrics-addr', d.metricsAddr, 'The address the metric endpoint binds to.')
-    .string('health-addr', d.healthAddr, 'The address the health endpoint binds to.')
-    .string('log-level', d.logLevel, "Log verbosity level. Can be one of 'trace', 'debug', 'info', 'error'.", { oneOf: logLevels })
-    .string('log-encoding', d.logEncoding, "Log encoding format. Can be 'json' or 'console'.", { oneOf: logEncodings })
-    .string('events-addr', d.eventsAddr, 'The address of the events receiver.')
+    .string('metrics-addr', d.metricsAddr, 'Listen address of the Prometheus /metrics endpoint.')
+    .string('health-addr', d.healthAddr, 'Listen address of the /healthz and /readyz probes.')
+    .string('log-level', d.logLevel, "Least severe level logged: trace, debug, info or error.", { oneOf: logLevels })
+    .string('log-encoding', d.logEncoding, "Log line format: json (for flux logs and log collectors) or console (for people).", { oneOf: logEncodings })
+    .string('events-addr', d.eventsAddr, 'Address of notification-controller, where events are also sent; empty sends none.')
     .bool(
       'no-cross-namespace-refs',
       d.noCrossNamespaceRefs,
-      'When set to true, references between custom resources are allowed only if the reference and the referee are in the same namespace.',
+      'Refuse references from an object to objects in other namespaces (multi-tenancy lockdown).',
     )
-    .string('default-service-account', d.defaultServiceAccount, 'Default service account used for impersonation.')
-    .float('kube-api-qps', d.kubeApiQps, 'The maximum queries-per-second of requests sent to the Kubernetes API.', { min: 0 })
-    .int('kube-api-burst', d.kubeApiBurst, 'The maximum burst queries-per-second of requests sent to the Kubernetes API.', { min: 0 })
+    .string('default-service-account', d.defaultServiceAccount, 'ServiceAccount to act as for objects that name none in spec.serviceAccountName.')
+    .float('kube-api-qps', d.kubeApiQps, 'Requests per second the controller may send to the Kubernetes API on average.', { min: 0 })
+    .int('kube-api-burst', d.kubeApiBurst, 'Requests the controller may send to the Kubernetes API at once, above the average rate.', { min: 0 })
     .duration(
       'min-retry-delay',
       d.minRetryDelay,
-      'The minimum amount of time for which an object being reconciled will have to wait before a retry.',
+      'First delay before a failed reconcile is retried; it doubles on each failure.',
     )
     .duration(
       'max-retry-delay',
       d.maxRetryDelay,
-      'The maximum amount of time for which an object being reconciled will have to wait before a retry.',
+      'Longest delay between retries of a failing reconcile.',
     )
     .int(
       'interval-jitter-percentage',
       d.intervalJitterPercentage,
-      'Percentage of jitter to apply to interval durations. A value of 10 will apply a jitter of +/-10% to the interval duration. It cannot be negative, and must be less than 100.',
+      'Spread of each interval, in percent (0-99): 10 reconciles every 10m object between 9m and 11m, so many objects do not all run at once.',
       { min: 0, max: 99 },
     )
-    .stringToBool('feature-gates', d.featureGates, 'A comma separated list of key=value pairs defining the state of experimental features.')
+    .stringToBool('feature-gates', d.featureGates, 'Experimental features to turn on or off, as Name=true,Other=false.')
     .string(
       'runtime-namespace',
       d.runtimeNamespace,

@@ -334,9 +334,9 @@ describe('FlagSet.usage', () => {
 describe('FlagSet.reference', () => {
   it('renders a Markdown table in name order', () => {
     const flags = new FlagSet()
-      .string('metrics-addr', ':8080', 'The address the metric endpoint binds to.')
+      .string('metrics-addr', ':8080', 'Listen address of the metrics endpoint.')
       .bool('watch-all-namespaces', true, 'Watch all namespaces.')
-      .string('kubeconfig', '', 'Paths to a kubeconfig.')
+      .string('kubeconfig', '', 'Kubeconfig file to use.')
       .duration('requeue-dependency', '30s', 'The interval.')
       .stringToBool('feature-gates', {}, 'Gates | pairs.')
       .stringArray('include', [], 'Includes.');
@@ -346,8 +346,8 @@ describe('FlagSet.reference', () => {
         '| --- | --- | --- | --- |',
         '| `--feature-gates` | `mapStringBool` |  | Gates \\| pairs. |',
         '| `--include` | `stringArray` | `[]` | Includes. |',
-        '| `--kubeconfig` | `string` | `""` | Paths to a kubeconfig. |',
-        '| `--metrics-addr` | `string` | `":8080"` | The address the metric endpoint binds to. |',
+        '| `--kubeconfig` | `string` | `""` | Kubeconfig file to use. |',
+        '| `--metrics-addr` | `string` | `":8080"` | Listen address of the metrics endpoint. |',
         '| `--requeue-dependency` | `duration` | `30s` | The interval. |',
         '| `--watch-all-namespaces` | `bool` | `true` | Watch all namespaces. |',
         '',

@@ -58,7 +58,7 @@ describe('runtimeFlags', () => {
       concurrent: 2,
       runtimeNamespace: 'flux-system',
     });
-    expect(runtimeFlags({ concurrent: 2 }).usage('source-controller')).toContain('The number of concurrent reconciles. (default 2)\n');
+    expect(runtimeFlags({ concurrent: 2 }).usage('source-controller')).toContain('How many objects of each kind are reconciled at the same time. (default 2)\n');
   });
 
   it("parses the args of Flux's kustomize-controller Deployment", () => {
@@ -218,10 +218,10 @@ describe('runtimeFlags', () => {
 
   it('documents types and defaults in the reference', () => {
     const rows = runtimeFlags().reference().split('\n');
-    expect(rows).toContain('| `--concurrent` | `int` | `4` | The number of concurrent reconciles. |');
-    expect(rows).toContain('| `--max-retry-delay` | `duration` | `15m0s` | The maximum amount of time for which an object being reconciled will have to wait before a retry. |');
-    expect(rows).toContain('| `--watch-configs-label-selector` | `string` | `"reconcile.fluxcd.io/watch=Enabled"` | Watch for ConfigMaps and Secrets with matching labels. |');
-    expect(rows).toContain('| `--kube-api-qps` | `float` | `50` | The maximum queries-per-second of requests sent to the Kubernetes API. |');
-    expect(rows).toContain('| `--watch-all-namespaces` | `bool` | `true` | Watch for custom resources in all namespaces, if set to false it will only watch the runtime namespace. |');
+    expect(rows).toContain('| `--concurrent` | `int` | `4` | How many objects of each kind are reconciled at the same time. |');
+    expect(rows).toContain('| `--max-retry-delay` | `duration` | `15m0s` | Longest delay between retries of a failing reconcile. |');
+    expect(rows).toContain('| `--watch-configs-label-selector` | `string` | `"reconcile.fluxcd.io/watch=Enabled"` | ConfigMaps and Secrets with labels matching this selector trigger the objects that reference them. |');
+    expect(rows).toContain('| `--kube-api-qps` | `float` | `50` | Requests per second the controller may send to the Kubernetes API on average. |');
+    expect(rows).toContain('| `--watch-all-namespaces` | `bool` | `true` | Reconcile objects in every namespace; false limits the controller to its own namespace. |');
   });
 });
