@@ -274,8 +274,18 @@ export class LeaderElector {
     const now = microTime(Date.now());
     // The run's signal is already aborted here: the release has its own bound.
     const bound = AbortSignal.timeout(this.#renewDeadlineMs);
+    const released = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: this.#observed.leaseTransitions };
     try {
-      await this.#update({ holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: this.#observed.leaseTransitions }, bound);
+      try {
+        await this.#update(released, bound);
+      } catch (err) {
+        // A renewal the run's abort cut short may still have reached the server and moved the
+        // resourceVersion: re-read, and release if the Lease is still ours.
+        if (!(err instanceof ApiException && err.code === 409)) throw err;
+        this.#lease = await this.#api.readNamespacedLease({ name: this.#opts.name, namespace: this.#opts.namespace }, withSignal(this.#requestSignal(bound)));
+        if (this.#lease.spec?.holderIdentity !== this.#opts.identity) return;
+        await this.#update(released, bound);
+      }
       this.#log.info('released lease');
     } catch (err) {
       this.#log.error('failed to release lock', { error: describe(err) });

@@ -148,7 +148,7 @@ describe('controller processes', () => {
     expect(await p.exit).toBe(0);
     expect(await readyOf(ns, 'slow')).toBe('True');
     const released = await lease(ns);
-    expect(released?.spec?.holderIdentity ?? '').toBe('');
+    expect(released?.spec?.holderIdentity ?? '', JSON.stringify(p.lines.filter((l) => l['level'] === 'error'))).toBe('');
     expect(p.lines.map((l) => l['msg'])).toEqual(expect.arrayContaining(['shutting down: no new work; waiting for in-flight reconciles', 'shutdown complete']));
   });
 });
