@@ -41,11 +41,25 @@ const fluxShape = winston.format((info) => {
   return out as winston.Logform.TransformableInfo;
 });
 
+/** JSON of a log record that never throws (cycles and bigints are written as text). */
+function toJson(info: winston.Logform.TransformableInfo): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(info, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return value.toString();
+    if (value && typeof value === 'object') {
+      if (seen.has(value)) return '[Circular]';
+      seen.add(value);
+    }
+    return value;
+  });
+}
+
 /** Creates the process' logger. */
 export function createLogger(opts: LoggerOptions): Logger {
   const format =
     opts.encoding === 'json'
-      ? winston.format.combine(winston.format.timestamp(), fluxShape(), winston.format.json())
+      ? // JSON.stringify keeps Flux's key order (winston's json format sorts keys).
+        winston.format.combine(winston.format.timestamp(), fluxShape(), winston.format.printf(toJson))
       : winston.format.combine(
           winston.format.timestamp(),
           fluxShape(),
