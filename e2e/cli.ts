@@ -5,7 +5,8 @@
  *   down     stop it
  *   status   say whether it runs, and print its summary
  *   test     the README's test command: start a fresh environment for this run, run every
- *            project's build, lint and test targets through nx against it, stop it
+ *            project's build, lint and test targets through nx against it (never replayed
+ *            from nx's cache: the tests run against this environment), stop it
  */
 import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
@@ -87,7 +88,7 @@ async function test(args: string[]): Promise<number> {
     await startEnvironment({ stateDir, log: (m) => console.log(m) });
     const nx = join(root, 'node_modules', '.bin', 'nx');
     const code = await new Promise<number>((resolve) => {
-      const child = spawn(nx, ['run-many', '-t', 'build', 'lint', 'test', '--outputStyle=stream', ...args], {
+      const child = spawn(nx, ['run-many', '-t', 'build', 'lint', 'test', '--outputStyle=stream', '--skip-nx-cache', ...args], {
         cwd: root,
         stdio: 'inherit',
         env: { ...process.env, EDDY_ENV_FILE: join(stateDir, 'env.json'), NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
