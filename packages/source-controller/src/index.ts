@@ -1,0 +1,2 @@
+/** @eddy/source-controller: GitRepository and OCIRepository to artifacts (see docs/sources/). */
+export {};

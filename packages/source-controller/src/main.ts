@@ -1,0 +1,61 @@
+/**
+ * source-controller's entry point: wiring only. Flags → logger → client → storage and its
+ * HTTP server → manager with the GitRepository and OCIRepository reconcilers → run until
+ * SIGTERM.
+ */
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { FlagError, HelpRequested, Manager, createLogger, loadKubeConfig, managerOptionsFromFlags } from '@eddy/runtime';
+import { sourceControllerFlags } from './flags.ts';
+import { ociRepositoryKind } from './kinds.ts';
+import { OCIRepositoryReconciler } from './ocirepository/reconciler.ts';
+import { ArtifactServer } from './storage/server.ts';
+import { Storage } from './storage/storage.ts';
+
+const controllerName = 'source-controller';
+const flagSet = sourceControllerFlags({ runtimeNamespace: process.env['RUNTIME_NAMESPACE'] ?? '', hostname: hostname() });
+let flags;
+try {
+  flags = flagSet.parse(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof HelpRequested) {
+    console.log(flagSet.usage(controllerName));
+    process.exit(0);
+  }
+  console.error(err instanceof FlagError ? err.message : String(err));
+  process.exit(2);
+}
+
+const logger = createLogger({ level: flags.logLevel, encoding: flags.logEncoding, name: controllerName });
+const kubeConfig = loadKubeConfig({ kubeconfigPath: flags.kubeconfig || process.env['KUBECONFIG'], qps: flags.kubeApiQps, burst: flags.kubeApiBurst });
+await mkdir(flags.storagePath, { recursive: true });
+const storage = new Storage({
+  root: flags.storagePath,
+  advertisedAddress: flags.storageAdvAddr,
+  retentionTtlMs: flags.artifactRetentionTtl.milliseconds,
+  retentionRecords: flags.artifactRetentionRecords,
+  logger,
+});
+const server = new ArtifactServer(storage, logger);
+const storageAddress = await server.start(flags.storageAddr);
+logger.info('artifact server listening', { address: storageAddress, advertised: storage.baseUrl });
+
+const manager = new Manager(managerOptionsFromFlags(flags, { controllerName, kubeConfig, logger }));
+manager.addController(ociRepositoryKind, new OCIRepositoryReconciler({ storage }));
+
+process.once('SIGTERM', () => {
+  manager
+    .stop()
+    .then(() => server.stop())
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: err });
+        process.exit(1);
+      },
+    );
+});
+manager.run().catch((err: unknown) => {
+  logger.error('manager stopped', { error: err });
+  process.exit(1);
+});
