@@ -7,8 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { FlagError, HelpRequested, Manager, createLogger, loadKubeConfig, managerOptionsFromFlags } from '@eddy/runtime';
 import { sourceControllerFlags } from './flags.ts';
-import { ociRepositoryKind } from './kinds.ts';
-import { OCIRepositoryReconciler } from './ocirepository/reconciler.ts';
+import { registerSourceReconcilers } from './register.ts';
 import { ArtifactServer } from './storage/server.ts';
 import { Storage } from './storage/storage.ts';
 
@@ -41,7 +40,9 @@ const storageAddress = await server.start(flags.storageAddr);
 logger.info('artifact server listening', { address: storageAddress, advertised: storage.baseUrl });
 
 const manager = new Manager(managerOptionsFromFlags(flags, { controllerName, kubeConfig, logger }));
-manager.addController(ociRepositoryKind, new OCIRepositoryReconciler({ storage }));
+// git needs PATH (and HOME for its config lookup); nothing else of this process' environment.
+const gitEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
+registerSourceReconcilers(manager, { storage, gitEnv, requeueDependencyMs: flags.requeueDependency.milliseconds });
 
 process.once('SIGTERM', () => {
   manager
