@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConditionType, Reason, parseDuration, type GitRepository } from '@eddy/api';
-import { ReconcileFailure, deleteCondition, markFalse, markTrue, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
+import { ReconcileFailure, StallingError, deleteCondition, markFalse, markTrue, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
 import { gitAuthFromSecret } from '../git/auth.ts';
 import { checkout } from '../git/checkout.ts';
 import { verifySignatures } from '../git/verify.ts';
@@ -42,6 +42,20 @@ function observedBuild(obj: GitRepository): string {
   return JSON.stringify([s.observedIgnore ?? null, s.observedInclude ?? [], s.observedRecurseSubmodules ?? false, s.observedSparseCheckout ?? []]);
 }
 
+/**
+ * Stalls on the fields Eddy does not implement yet, rather than ignoring them: a user who set
+ * them expects them to act.
+ */
+function refuseUnsupported(obj: GitRepository): void {
+  const provider = obj.spec.provider ?? 'generic';
+  if (provider !== 'generic') {
+    throw new StallingError(Reason.InvalidProviderConfiguration, `spec.provider '${provider}' is not supported by Eddy yet; use provider 'generic' with spec.secretRef`);
+  }
+  if (obj.spec.proxySecretRef) {
+    throw new StallingError(Reason.InvalidProviderConfiguration, 'spec.proxySecretRef is not supported by Eddy yet; remove it to connect directly');
+  }
+}
+
 /** The GitRepository reconciler. */
 export class GitRepositoryReconciler implements Reconciler<GitRepository> {
   private readonly deps: GitRepositoryReconcilerDeps;
@@ -60,6 +74,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     }
     await ctx.ensureFinalizer();
     if (obj.spec.suspend) return ctx.suspended();
+    refuseUnsupported(obj);
 
     const timeoutMs = parseDuration(obj.spec.timeout ?? '60s').milliseconds;
     const git = { timeoutMs, signal: ctx.signal, env: this.deps.gitEnv, logger: ctx.log };

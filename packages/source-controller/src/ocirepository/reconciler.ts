@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConditionType, Reason, parseDuration, type OCIRepository } from '@eddy/api';
-import { type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
+import { StallingError, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
 import { credentialsFromSecret, providerCredentials, tlsFromSecret, type RegistryCredentials, type RegistryTLS } from '../oci/auth.ts';
 import { RegistryClient } from '../oci/client.ts';
 import { pull, resolve } from '../oci/pull.ts';
@@ -24,6 +24,22 @@ import type { Storage } from '../storage/storage.ts';
 
 /** Largest layer pulled, and largest extracted content (512 MiB). */
 export const maxLayerSize = 512 << 20;
+
+/**
+ * Stalls on the fields Eddy does not implement yet, rather than ignoring them: a user who set
+ * them expects them to act (an unverified artifact must not pass for a verified one).
+ */
+function refuseUnsupported(obj: OCIRepository): void {
+  if (obj.spec.verify) {
+    throw new StallingError(Reason.VerificationError, `spec.verify (provider '${obj.spec.verify.provider}') is not supported by Eddy yet; the artifact is not used unverified`);
+  }
+  if (obj.spec.proxySecretRef) {
+    throw new StallingError(Reason.InvalidProviderConfiguration, 'spec.proxySecretRef is not supported by Eddy yet; remove it to connect directly');
+  }
+  if (obj.spec.serviceAccountName) {
+    throw new StallingError(Reason.InvalidProviderConfiguration, 'spec.serviceAccountName (image pull secrets) is not supported by Eddy yet; use spec.secretRef');
+  }
+}
 
 /** The OCIRepository reconciler. */
 export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
@@ -42,6 +58,7 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     }
     await ctx.ensureFinalizer();
     if (obj.spec.suspend) return ctx.suspended();
+    refuseUnsupported(obj);
 
     const signal = timeoutSignal(ctx.signal, parseDuration(obj.spec.timeout ?? '60s').milliseconds);
     // Connect: the registry client carries the credentials and TLS settings for this reconcile.

@@ -250,4 +250,17 @@ describe('GitRepository', () => {
     expect(condition(failed, 'FetchFailed')?.message).toContain('http://127.0.0.1:9/nowhere.git');
     expect(failed.status?.artifact).toEqual(good.status?.artifact);
   });
+
+  it('stalls on fields Eddy does not implement yet instead of ignoring them', async () => {
+    const env = testEnv();
+    const ns = await testNamespace(env, 'git-unsupported');
+    await start(ns);
+    await create(ns, 'proxied', { interval: '1h', url: 'https://example.com/repo.git', proxySecretRef: { name: 'proxy' } });
+    const stalled = await eventually(async () => {
+      const o = await read(ns, 'proxied');
+      expect(condition(o, 'Stalled')).toMatchObject({ status: 'True', reason: 'InvalidProviderConfiguration' });
+      return o;
+    }, { timeoutMs: 30_000 });
+    expect(condition(stalled, 'Ready')).toMatchObject({ status: 'False', message: 'spec.proxySecretRef is not supported by Eddy yet; remove it to connect directly' });
+  });
 });

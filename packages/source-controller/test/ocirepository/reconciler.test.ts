@@ -159,4 +159,17 @@ describe('OCIRepository', () => {
     await apply(ns, 'app', { interval: '10m', url: `oci://${env.registry.plain.host}/${repo}`, ref: { semver: '>=1.0.0 <2.0.0' }, insecure: true });
     await eventually(async () => expect((await read(ns, 'app')).status?.artifact?.revision).toMatch(/^1\.10\.1@sha256:[0-9a-f]{64}$/), { timeoutMs: 30_000 });
   });
+
+  it('refuses to use an artifact whose verification it cannot do', async () => {
+    const env = testEnv();
+    const ns = await testNamespace(env, 'oci-verify');
+    await start(ns);
+    await apply(ns, 'signed', { interval: '10m', url: `oci://${env.registry.plain.host}/eddy/signed`, insecure: true, verify: { provider: 'cosign' } });
+    const o = await eventually(async () => {
+      const r = await read(ns, 'signed');
+      expect(condition(r, 'Stalled')).toMatchObject({ status: 'True', reason: 'VerificationError' });
+      return r;
+    }, { timeoutMs: 30_000 });
+    expect(o.status?.artifact).toBeUndefined();
+  });
 });
