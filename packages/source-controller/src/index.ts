@@ -1,2 +1,6 @@
-/** @eddy/source-controller: GitRepository and OCIRepository to artifacts (see docs/sources/). */
-export {};
+/**
+ * @eddy/source-controller: GitRepository and OCIRepository to digest-verified artifacts served
+ * over HTTP. Run it with `node packages/source-controller/src/main.ts`; see docs/sources/.
+ */
+export { registerSourceReconcilers, type SourceReconcilersOptions } from './register.ts';
+export { sourceControllerRules, type PolicyRule } from './rbac.ts';
