@@ -20,6 +20,7 @@ export * from './logging/logger.ts';
 export * from './logging/redact.ts';
 export * from './manager/from-flags.ts';
 export * from './manager/manager.ts';
+export * from './manager/process.ts';
 export * from './metrics/metrics.ts';
 export * from './queue/rate-limiter.ts';
 export * from './queue/work-queue.ts';

@@ -5,25 +5,14 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { FlagError, HelpRequested, Manager, createLogger, loadKubeConfig, managerOptionsFromFlags } from '@eddy/runtime';
+import { Manager, createLogger, loadKubeConfig, managerOptionsFromFlags, parseCommandLine, runUntilTerminated } from '@eddy/runtime';
 import { sourceControllerFlags } from './flags.ts';
 import { registerSourceReconcilers } from './register.ts';
 import { ArtifactServer } from './storage/server.ts';
 import { Storage } from './storage/storage.ts';
 
 const controllerName = 'source-controller';
-const flagSet = sourceControllerFlags({ runtimeNamespace: process.env['RUNTIME_NAMESPACE'] ?? '', hostname: hostname() });
-let flags;
-try {
-  flags = flagSet.parse(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof HelpRequested) {
-    console.log(flagSet.usage(controllerName));
-    process.exit(0);
-  }
-  console.error(err instanceof FlagError ? err.message : String(err));
-  process.exit(2);
-}
+const flags = parseCommandLine(sourceControllerFlags({ runtimeNamespace: process.env['RUNTIME_NAMESPACE'] ?? '', hostname: hostname() }), controllerName, process);
 
 const logger = createLogger({ level: flags.logLevel, encoding: flags.logEncoding, name: controllerName });
 const kubeConfig = loadKubeConfig({ kubeconfigPath: flags.kubeconfig || process.env['KUBECONFIG'], qps: flags.kubeApiQps, burst: flags.kubeApiBurst });
@@ -44,19 +33,4 @@ const manager = new Manager(managerOptionsFromFlags(flags, { controllerName, kub
 const gitEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
 registerSourceReconcilers(manager, { storage, gitEnv, requeueDependencyMs: flags.requeueDependency.milliseconds });
 
-process.once('SIGTERM', () => {
-  manager
-    .stop()
-    .then(() => server.stop())
-    .then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error('shutdown failed', { error: err });
-        process.exit(1);
-      },
-    );
-});
-manager.run().catch((err: unknown) => {
-  logger.error('manager stopped', { error: err });
-  process.exit(1);
-});
+runUntilTerminated(manager, logger, process, () => server.stop());
