@@ -87,6 +87,27 @@ const blockSize = 512;
 const readChunkSize = 64 * 1024;
 const epoch = new Date(0);
 
+/** A pass-through stream that hashes (sha256) and counts the bytes flowing through it. */
+export interface MeasuringStream {
+  stream: Transform;
+  /** `sha256:<hex>` and byte count of everything that passed; call after the pipeline ends. */
+  result(): { digest: string; size: number };
+}
+
+/** Creates a {@link MeasuringStream}. */
+export function measuringStream(): MeasuringStream {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ digest: `sha256:${hash.digest('hex')}`, size }) };
+}
+
 /**
  * Writes a deterministic tar.gz of `dir` to `dest` and returns its digest and size. Regular
  * files and symlinks are archived (directories are implied by the paths, as in Flux's
@@ -105,20 +126,12 @@ export async function archiveDirectory(dir: string, dest: string, options: Archi
 
   await mkdir(destDir, { recursive: true });
   const tmp = join(destDir, `.${basename(dest)}.tmp-${randomBytes(6).toString('hex')}`);
-  const hash = createHash('sha256');
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const measure = measuringStream();
   try {
     await pipeline(
       Readable.from(tarStream(entries)),
       createGzip({ level: 6 }),
-      measure,
+      measure.stream,
       // flush: the data is on disk before the rename makes it visible.
       createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: true }),
       { signal },
@@ -128,7 +141,7 @@ export async function archiveDirectory(dir: string, dest: string, options: Archi
     await rm(tmp, { force: true });
     throw err;
   }
-  return { digest: `sha256:${hash.digest('hex')}`, size, skipped };
+  return { ...measure.result(), skipped };
 }
 
 /** Lists the entries to archive under `root`, depth-first in byte order of names. */

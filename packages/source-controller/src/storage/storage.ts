@@ -5,15 +5,14 @@
  * garbage collection. Every write to an object's folder happens under that object's lock, and
  * every file appears atomically (written to a temporary file, then renamed).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Reason, type Artifact } from '@eddy/api';
 import { ReconcileError, type Logger } from '@eddy/runtime';
-import { archiveDirectory, isInside } from './archive.ts';
+import { archiveDirectory, isInside, measuringStream } from './archive.ts';
 import type { IgnorePredicate } from './ignore.ts';
 
 /** Options of {@link Storage}. */
@@ -122,23 +121,15 @@ export class Storage {
     return this.withLock(dirname(file), async () => {
       await this.makeDir(dirname(file));
       const tmp = tmpName(file);
-      const hash = createHash('sha256');
-      let size = 0;
-      const measure = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          size += chunk.length;
-          callback(null, chunk);
-        },
-      });
+      const measure = measuringStream();
       try {
-        await pipeline(createReadStream(fromFile), measure, createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: true }), { signal });
+        await pipeline(createReadStream(fromFile), measure.stream, createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: true }), { signal });
         await rename(tmp, file);
       } catch (err) {
         await rm(tmp, { force: true });
         throw storageError(Reason.ArchiveOperationFailed, `failed to copy to ${artifact.path}`, err, signal);
       }
-      return { ...artifact, digest: `sha256:${hash.digest('hex')}`, size, lastUpdateTime: new Date().toISOString() };
+      return { ...artifact, ...measure.result(), lastUpdateTime: new Date().toISOString() };
     });
   }
 
