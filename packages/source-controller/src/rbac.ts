@@ -1,7 +1,9 @@
 /**
- * The Kubernetes RBAC rules source-controller needs, as data (the chart and `eddy install` render
- * them). Least privilege: its own kinds and their status/finalizers, read access to the Secrets
- * and ConfigMaps a source references, Events, and its leader-election Lease.
+ * The Kubernetes RBAC source-controller needs, as data: the chart and `eddy install` render it,
+ * and config/rbac.yaml is generated from it. Least privilege: its own kinds and their
+ * status/finalizers, read access to the Secrets, ConfigMaps and ServiceAccounts a source
+ * references, Events, and its leader-election Lease. The tests run the controller with exactly
+ * these rights.
  */
 
 /** A PolicyRule of a ClusterRole. */
@@ -27,3 +29,22 @@ export const sourceControllerRules: PolicyRule[] = [
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
+
+/**
+ * The ServiceAccount, ClusterRole and ClusterRoleBinding that let source-controller run as
+ * `namespace/<name>` (default `source-controller`).
+ */
+export function sourceControllerRbac(namespace: string, name = 'source-controller'): Record<string, unknown>[] {
+  const labels = { 'app.kubernetes.io/name': 'source-controller', 'app.kubernetes.io/part-of': 'eddy' };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels }, rules: sourceControllerRules },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    },
+  ];
+}
