@@ -1,0 +1,62 @@
+/**
+ * Objects as the resource manager handles them: plain JSON with apiVersion, kind and metadata,
+ * as `kustomize build` outputs them and the API server returns them.
+ */
+
+/** One entry of `metadata.managedFields`. */
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: string;
+  fieldsV1?: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** The metadata fields the resource manager reads or writes. */
+export interface KubeObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  resourceVersion?: string;
+  uid?: string;
+  managedFields?: ManagedFieldsEntry[];
+  [field: string]: unknown;
+}
+
+/** A Kubernetes object of any kind, as plain JSON. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: KubeObjectMeta;
+  [field: string]: unknown;
+}
+
+/**
+ * The object as a {@link KubeObject}, checked to have apiVersion, kind and metadata.name.
+ * Throws an error naming what is missing.
+ */
+export function toKubeObject(obj: Record<string, unknown>): KubeObject {
+  const { apiVersion, kind, metadata } = obj;
+  const name = isRecord(metadata) ? metadata['name'] : undefined;
+  if (typeof kind !== 'string' || !kind) throw new Error(`object has no kind (apiVersion ${String(apiVersion)}, name ${String(name)})`);
+  if (typeof apiVersion !== 'string' || !apiVersion) throw new Error(`${kind}/${String(name)} has no apiVersion`);
+  if (typeof name !== 'string' || !name) throw new Error(`${kind} object has no metadata.name`);
+  return obj as KubeObject;
+}
+
+/**
+ * The object's subject in Flux's change-log format: `Kind/namespace/name`, or `Kind/name` for
+ * a cluster-scoped object (e.g. `Deployment/apps/web`, `Namespace/apps`).
+ */
+export function subjectOf(obj: { kind: string; metadata: { name: string; namespace?: string } }): string {
+  const { name, namespace } = obj.metadata;
+  return namespace ? `${obj.kind}/${namespace}/${name}` : `${obj.kind}/${name}`;
+}
+
+/** Whether `value` is a plain JSON object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
