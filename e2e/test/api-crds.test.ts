@@ -1,11 +1,11 @@
 // Eddy's CRDs on the real API server: the valid corpus is accepted (with the schema's
 // defaults applied), the invalid corpus is refused naming the field, kubectl shows Flux's
 // columns and explains fields with our descriptions.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiException, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { kubeConfig, repoRoot, runCommand, testEnv, testNamespace } from '@eddy/testkit';
+import { installEddyCrds, kubeConfig, repoRoot, runCommand, testEnv, testNamespace } from '@eddy/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const apiDir = join(repoRoot(), 'packages', 'api');
@@ -40,10 +40,7 @@ const valid = await corpus('valid.yaml');
 const invalid = await corpus('invalid.yaml');
 
 beforeAll(async () => {
-  const crds = (await readdir(join(apiDir, 'crds'))).map((f) => join(apiDir, 'crds', f));
-  await kubectl(['apply', '--server-side', '--force-conflicts', ...crds.flatMap((f) => ['-f', f])]);
-  const names = await Promise.all(crds.map(async (f) => (parseAllDocuments(await readFile(f, 'utf8'))[0]!.toJS() as KubernetesObject).metadata!.name!));
-  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...names.map((n) => `crd/${n}`)]);
+  await installEddyCrds(testEnv());
 });
 
 describe('Eddy CRDs on the API server', () => {
