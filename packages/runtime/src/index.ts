@@ -6,6 +6,7 @@
 export * from './acl/cross-namespace.ts';
 export * from './cache/informer.ts';
 export * from './client/kube-config.ts';
+export * from './client/object-client.ts';
 export * from './client/rate-limiter.ts';
 export * from './controller/controller.ts';
 export * from './controller/types.ts';
@@ -26,3 +27,4 @@ export * from './queue/rate-limiter.ts';
 export * from './queue/work-queue.ts';
 export * from './status/conditions.ts';
 export * from './status/status-patcher.ts';
+export * from './util/map-limit.ts';

@@ -18,9 +18,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiException, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, ObjectClient, collectionPath } from '../client/object-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
-import { collectionPath, listCollection } from './list.ts';
 import { Store, type IndexFunc, type KubernetesObject } from './store.ts';
 
 /** Options of an {@link Informer}. */
@@ -78,6 +78,7 @@ export class Informer<T extends KubernetesObject> {
   readonly #opts: InformerOptions;
   readonly #log: Logger;
   readonly #path: string;
+  readonly #client: ObjectClient;
   readonly #store = new Store<T>();
   readonly #backoff: Backoff;
   readonly #handlers = new Map<InformerEvent, Set<(...objs: T[]) => void>>();
@@ -93,6 +94,8 @@ export class Informer<T extends KubernetesObject> {
     this.#opts = opts;
     this.#log = opts.logger.child({ informer: `${opts.kind}.${opts.apiVersion}` });
     this.#path = collectionPath(opts);
+    // A page of a large list may take longer than a request for one object.
+    this.#client = new ObjectClient(opts.kubeConfig, { requestTimeoutMs: 60_000 });
     this.#backoff = new Backoff(opts.backoff);
   }
 
@@ -236,7 +239,7 @@ export class Informer<T extends KubernetesObject> {
   /** Lists everything, makes the store hold exactly that, and delivers the difference as events. */
   async #relist(signal: AbortSignal): Promise<void> {
     const started = Date.now();
-    const { items, resourceVersion } = await listCollection<T>(this.#opts.kubeConfig, this.#path, { labelSelector: this.#opts.labelSelector, signal }).catch(
+    const { items, resourceVersion } = await this.#client.list<T>(this.#opts, { labelSelector: this.#opts.labelSelector }, signal).catch(
       (err: unknown) => {
         throw asError(err, `list ${this.#path}`);
       },
@@ -426,7 +429,7 @@ function isTimeout(err: unknown): boolean {
 
 /** The HTTP status of a failed watch or list request, if it had one. */
 function statusCodeOf(err: unknown): number | undefined {
-  if (err instanceof ApiException) return err.code;
+  if (err instanceof ApiException || err instanceof KubeApiError) return err.code;
   const code = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }
@@ -436,7 +439,9 @@ function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   // client-node's ApiException message spans lines (code, message, body, headers): keep the message.
   if (err instanceof ApiException) return `HTTP ${err.code}: ${err.message.split('\n')[1]?.replace(/^Message: /, '') ?? ''}`;
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  if (err instanceof KubeApiError) return `HTTP ${err.code}: ${err.message}`;
+  // The object client's errors already quote their cause.
+  const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? `: ${err.cause.message}` : '';
   const status = statusCodeOf(err);
   return `${err.message}${cause}${status ? ` (HTTP ${status})` : ''}`;
 }

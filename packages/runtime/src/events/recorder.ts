@@ -15,7 +15,7 @@ import { Annotation, type ObjectMeta } from '@eddy/api';
 import type { Logger } from '../logging/logger.ts';
 import { redactUrls } from '../logging/redact.ts';
 import { formatTime } from '../status/conditions.ts';
-import { requestOptions } from '../status/resource-client.ts';
+import { requestOptions } from '../client/request-options.ts';
 import type { EventForwarder, FluxEvent } from './forwarder.ts';
 
 /**

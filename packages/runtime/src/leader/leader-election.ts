@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApiException, CoordinationV1Api, Observable, V1MicroTime } from '@kubernetes/client-node';
-import type { ConfigurationOptions, KubeConfig, ObservableMiddleware, RequestContext, ResponseContext, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import { ApiException, CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
+import type { KubeConfig, V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import { requestOptions } from '../client/request-options.ts';
 import type { Logger } from '../logging/logger.ts';
 
 /** Options of {@link LeaderElector}. Durations default to Flux's `--leader-election-*` flags. */
@@ -222,7 +223,7 @@ export class LeaderElector {
     // 2. Read the Lease, creating it when absent.
     let current: V1Lease;
     try {
-      current = await this.#api.readNamespacedLease({ name: this.#opts.name, namespace: this.#opts.namespace }, withSignal(this.#requestSignal(signal)));
+      current = await this.#api.readNamespacedLease({ name: this.#opts.name, namespace: this.#opts.namespace }, requestOptions(this.#requestSignal(signal)));
     } catch (err) {
       if (!(err instanceof ApiException && err.code === 404)) {
         this.#log.error('error retrieving resource lock', { error: describe(err) });
@@ -234,7 +235,7 @@ export class LeaderElector {
             namespace: this.#opts.namespace,
             body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.#opts.name, namespace: this.#opts.namespace }, spec: leaseSpec(desired) },
           },
-          withSignal(this.#requestSignal(signal)),
+          requestOptions(this.#requestSignal(signal)),
         );
         this.#lease = created;
         this.#observe(desired);
@@ -282,7 +283,7 @@ export class LeaderElector {
         // A renewal the run's abort cut short may still have reached the server and moved the
         // resourceVersion: re-read, and release if the Lease is still ours.
         if (!(err instanceof ApiException && err.code === 409)) throw err;
-        this.#lease = await this.#api.readNamespacedLease({ name: this.#opts.name, namespace: this.#opts.namespace }, withSignal(this.#requestSignal(bound)));
+        this.#lease = await this.#api.readNamespacedLease({ name: this.#opts.name, namespace: this.#opts.namespace }, requestOptions(this.#requestSignal(bound)));
         if (this.#lease.spec?.holderIdentity !== this.#opts.identity) return;
         await this.#update(released, bound);
       }
@@ -298,7 +299,7 @@ export class LeaderElector {
     const body: V1Lease = { ...this.#lease, spec: leaseSpec(record) };
     this.#lease = await this.#api.replaceNamespacedLease(
       { name: this.#opts.name, namespace: this.#opts.namespace, body },
-      withSignal(this.#requestSignal(signal)),
+      requestOptions(this.#requestSignal(signal)),
     );
     this.#observe(record);
   }
@@ -391,19 +392,6 @@ function microTime(ms: number): string {
 function microTimeString(value: unknown): string | undefined {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
   return Number.isNaN(ms) ? undefined : microTime(ms);
-}
-
-/** Per-call client options that make the request abort with `signal`. */
-function withSignal(signal: AbortSignal): ConfigurationOptions {
-  // The object API hands call-time middleware to its observable layer, so it returns client-node's Observable.
-  const middleware: ObservableMiddleware = {
-    pre: (ctx: RequestContext) => {
-      ctx.setSignal(signal);
-      return new Observable(Promise.resolve(ctx));
-    },
-    post: (ctx: ResponseContext) => new Observable(Promise.resolve(ctx)),
-  };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
 /** An error's message, with the API's status message when it is an ApiException. */

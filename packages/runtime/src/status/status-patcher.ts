@@ -3,9 +3,9 @@
  * runs at the end of every reconcile, and the finalizer helpers.
  */
 import { Annotation, ConditionType, Finalizer, Reason, statusFieldManager, type Condition, type ObjectMeta } from '@eddy/api';
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, ObjectClient, isNotFound, type ApiObject, type ObjectRef } from '../client/object-client.ts';
 import { deleteCondition, getCondition, isTrue, setCondition, type ConditionOptions } from './conditions.ts';
-import { ResourceClient, objectRef, type KubeObject, type ObjectRef } from './resource-client.ts';
 
 /** An object whose status the patcher writes. */
 export interface StatusObject {
@@ -34,14 +34,14 @@ export interface PatchOptions {
 }
 
 interface Waiter {
-  resolve(obj: KubeObject): void;
+  resolve(obj: ApiObject): void;
   reject(err: unknown): void;
 }
 
 /** The status waiting to be written for one object, and everyone waiting for it. */
 interface Pending {
-  ref: ObjectRef;
-  status: object;
+  /** What is applied: the object's apiVersion, kind, name and namespace, and the status. */
+  body: ObjectRef & { status: object };
   signal: AbortSignal | undefined;
   waiters: Waiter[];
 }
@@ -63,39 +63,37 @@ interface Slot {
 export class StatusPatcher {
   /** The field manager of every write (`gotk-<controller>`). */
   readonly fieldManager: string;
-  private readonly client: ResourceClient;
+  private readonly client: ObjectClient;
   private readonly slots = new Map<string, Slot>();
 
   constructor(opts: StatusPatcherOptions) {
     this.fieldManager = statusFieldManager(opts.controller);
-    this.client = new ResourceClient(opts.kubeConfig, opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+    this.client = new ObjectClient(opts.kubeConfig, opts.timeoutMs === undefined ? {} : { requestTimeoutMs: opts.timeoutMs });
   }
 
   /**
    * Writes `obj.status` (as it is now: later changes to `obj` are not sent) and resolves with the
    * object the API server returned once this status, or a later one that superseded it, is
-   * written. Rejects with the API server's error (e.g. an ApiException with code 404 when the
+   * written. Rejects with the API server's error (e.g. a KubeApiError with code 404 when the
    * object is gone).
    */
-  patch(obj: StatusObject, opts: PatchOptions = {}): Promise<KubeObject> {
-    let ref: ObjectRef;
-    try {
-      ref = objectRef(obj);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    const key = `${ref.apiVersion}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
-    const status = structuredClone(obj.status ?? {});
-    const { promise, resolve, reject } = Promise.withResolvers<KubeObject>();
+  patch(obj: StatusObject, opts: PatchOptions = {}): Promise<ApiObject> {
+    const { name, namespace } = obj.metadata;
+    if (!name) return Promise.reject(new Error(`${obj.kind} has no metadata.name`));
+    const key = `${obj.apiVersion}/${obj.kind}/${namespace ?? ''}/${name}`;
+    // Only the identity and the status are sent: the apply must not claim any other field.
+    const metadata = namespace ? { name, namespace } : { name };
+    const body = { apiVersion: obj.apiVersion, kind: obj.kind, metadata, status: structuredClone(obj.status ?? {}) };
+    const { promise, resolve, reject } = Promise.withResolvers<ApiObject>();
     const waiter: Waiter = { resolve, reject };
     const slot = this.slots.get(key);
     if (slot?.next) {
       // Supersede the queued status: its callers now wait for this one.
-      slot.next = { ref, status, signal: opts.signal, waiters: [...slot.next.waiters, waiter] };
+      slot.next = { body, signal: opts.signal, waiters: [...slot.next.waiters, waiter] };
     } else if (slot) {
-      slot.next = { ref, status, signal: opts.signal, waiters: [waiter] };
+      slot.next = { body, signal: opts.signal, waiters: [waiter] };
     } else {
-      const fresh: Slot = { next: { ref, status, signal: opts.signal, waiters: [waiter] } };
+      const fresh: Slot = { next: { body, signal: opts.signal, waiters: [waiter] } };
       this.slots.set(key, fresh);
       this.drain(key, fresh).catch((err: unknown) => {
         // drain settles every waiter itself; this only guards against a bug leaving some hanging.
@@ -115,7 +113,7 @@ export class StatusPatcher {
       for (let p = slot.next; p !== undefined; p = slot.next) {
         slot.next = undefined;
         try {
-          const written = await this.client.applyStatus(p.ref, p.status, this.fieldManager, p.signal);
+          const written = await this.client.apply(p.body, { fieldManager: this.fieldManager, force: true, subresource: 'status' }, p.signal);
           for (const w of p.waiters) w.resolve(written);
         } catch (err) {
           for (const w of p.waiters) w.reject(err);
@@ -193,25 +191,21 @@ export interface FinalizerOptions {
 }
 
 /**
- * One ResourceClient per KubeConfig and timeout, so its discovery cache is shared by every
+ * One ObjectClient per KubeConfig and timeout, so its discovery cache is shared by every
  * finalizer edit (a fresh client per edit would cost a discovery request per object).
  */
-const resourceClients = new WeakMap<KubeConfig, Map<number | undefined, ResourceClient>>();
+const objectClients = new WeakMap<KubeConfig, Map<number | undefined, ObjectClient>>();
 
-function resourceClientFor(kc: KubeConfig, timeoutMs: number | undefined): ResourceClient {
-  let byTimeout = resourceClients.get(kc);
-  if (!byTimeout) resourceClients.set(kc, (byTimeout = new Map()));
+function objectClientFor(kc: KubeConfig, timeoutMs: number | undefined): ObjectClient {
+  let byTimeout = objectClients.get(kc);
+  if (!byTimeout) objectClients.set(kc, (byTimeout = new Map()));
   let client = byTimeout.get(timeoutMs);
-  if (!client) byTimeout.set(timeoutMs, (client = new ResourceClient(kc, timeoutMs === undefined ? {} : { timeoutMs })));
+  if (!client) byTimeout.set(timeoutMs, (client = new ObjectClient(kc, timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs })));
   return client;
 }
 
 /** How often a finalizer edit re-reads the object after a conflict before giving up. */
 const maxConflictRetries = 5;
-
-function isApiError(err: unknown, code: number): boolean {
-  return err instanceof ApiException && err.code === code;
-}
 
 /**
  * Edits `metadata.finalizers` with `edit` (undefined: nothing to change) and writes the result.
@@ -231,8 +225,7 @@ async function editFinalizers(
   opts: FinalizerOptions,
   edit: (finalizers: string[]) => string[] | undefined,
 ): Promise<boolean> {
-  const ref = objectRef(obj);
-  const client = resourceClientFor(kc, opts.timeoutMs);
+  const client = objectClientFor(kc, opts.timeoutMs);
   const fieldManager = statusFieldManager(controller);
   let current: ObjectMeta = obj.metadata;
   for (let attempt = 0; ; attempt++) {
@@ -245,16 +238,17 @@ async function editFinalizers(
     try {
       // Without a resourceVersion the patch would have no precondition: read one first.
       if (current.resourceVersion === undefined) {
-        current = (await client.get(ref, opts.signal)).metadata;
+        current = (await client.get(obj, opts.signal)).metadata;
         continue;
       }
-      const written = await client.mergePatch(ref, { metadata: { resourceVersion: current.resourceVersion, finalizers: next } }, fieldManager, opts.signal);
+      const patch = { metadata: { resourceVersion: current.resourceVersion, finalizers: next } };
+      const written = await client.mergePatch(obj, patch, { fieldManager }, opts.signal);
       obj.metadata.finalizers = written.metadata.finalizers;
       obj.metadata.resourceVersion = written.metadata.resourceVersion;
       return true;
     } catch (err) {
-      if (isApiError(err, 409) && attempt < maxConflictRetries) {
-        current = (await client.get(ref, opts.signal)).metadata;
+      if (err instanceof KubeApiError && err.code === 409 && attempt < maxConflictRetries) {
+        current = (await client.get(obj, opts.signal)).metadata;
         continue;
       }
       throw err;
@@ -282,7 +276,7 @@ export async function removeFinalizer(kc: KubeConfig, obj: StatusObject, control
   try {
     return await editFinalizers(kc, obj, controller, opts, (list) => (list.includes(finalizer) ? list.filter((f) => f !== finalizer) : undefined));
   } catch (err) {
-    if (isApiError(err, 404)) return false;
+    if (isNotFound(err)) return false;
     throw err;
   }
 }

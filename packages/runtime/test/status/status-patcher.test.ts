@@ -3,7 +3,7 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { eventually, installWidgetCrd, kubeConfig, testEnv, testNamespace } from '@eddy/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { markProgressing, markStalled, markSucceeded, markFalse, type ConditionOptions } from '../../src/status/conditions.ts';
-import type { KubeObject } from '../../src/status/resource-client.ts';
+import type { ApiObject } from '../../src/client/object-client.ts';
 import { addFinalizer, finalizeStatus, removeFinalizer, StatusPatcher, type FinalizableObject, type ReconcileStatus } from '../../src/status/status-patcher.ts';
 
 const t0 = '2025-01-01T00:00:00Z';
@@ -90,8 +90,8 @@ describe('StatusPatcher and finalizers on the cluster', () => {
     return (await custom.createNamespacedCustomObject({ group: 'test.eddy.dev', version: 'v1', namespace, plural: 'widgets', body })) as FluxWidget;
   }
 
-  async function readWidget(namespace: string, name: string): Promise<FluxWidget & KubeObject> {
-    return (await custom.getNamespacedCustomObject({ group: 'test.eddy.dev', version: 'v1', namespace, plural: 'widgets', name })) as FluxWidget & KubeObject;
+  async function readWidget(namespace: string, name: string): Promise<FluxWidget & ApiObject> {
+    return (await custom.getNamespacedCustomObject({ group: 'test.eddy.dev', version: 'v1', namespace, plural: 'widgets', name })) as FluxWidget & ApiObject;
   }
 
   it('applies status to the status subresource as gotk-<controller>', async () => {
@@ -117,7 +117,7 @@ describe('StatusPatcher and finalizers on the cluster', () => {
     const ns = await testNamespace(testEnv(), 'status');
     const w = await createWidget(ns, 'w2');
     const patcher = new StatusPatcher({ kubeConfig: kc, controller });
-    const writes: Promise<KubeObject>[] = [];
+    const writes: Promise<ApiObject>[] = [];
     for (let i = 1; i <= 10; i++) {
       markFalse(w, ConditionType.Ready, Reason.Failed, `attempt ${i}`, clock);
       writes.push(patcher.patch(w));

@@ -2,7 +2,7 @@
  * Apply failures a person can act on, each naming the object (`Kind/namespace/name`) and quoting
  * the API server. Callers match on the class, never on the message.
  */
-import { KubeApiError } from './kube-client.ts';
+import { KubeApiError } from '@eddy/runtime';
 
 /** Applying (or dry-running) an object failed; the message names the object and quotes the API server. */
 export class ApplyError extends Error {

@@ -5,8 +5,8 @@
  * a field an Update added stays forever: server-side apply only removes fields the applier owns.
  */
 import { FluxClientSideApplyManager } from '@eddy/api';
+import type { JsonPatchOperation } from '@eddy/runtime';
 import { escapePointer } from './diff.ts';
-import type { JsonPatchOperation } from './kube-client.ts';
 import { isRecord, type KubeObject, type ManagedFieldsEntry } from './object.ts';
 
 /** The annotation client-side `kubectl apply` keeps its last applied configuration in. */

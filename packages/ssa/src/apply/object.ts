@@ -3,16 +3,10 @@
  * as `kustomize build` outputs them and the API server returns them.
  */
 
-/** One entry of `metadata.managedFields`. */
-export interface ManagedFieldsEntry {
-  manager?: string;
-  operation?: string;
-  apiVersion?: string;
-  time?: string;
-  fieldsType?: string;
-  fieldsV1?: Record<string, unknown>;
-  subresource?: string;
-}
+import type { ManagedFieldsEntry } from '@eddy/runtime';
+
+// The runtime's ObjectClient returns managedFields in this shape; one definition serves both.
+export type { ManagedFieldsEntry };
 
 /** The metadata fields the resource manager reads or writes. */
 export interface KubeObjectMeta {

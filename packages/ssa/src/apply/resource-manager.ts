@@ -8,14 +8,12 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Duration } from '@eddy/api';
-import { redactUrls, type Logger } from '@eddy/runtime';
+import { KubeApiError, ObjectClient, UnknownKindError, isNotFound, mapLimit, redactUrls, type Logger } from '@eddy/runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ChangeSet, type ChangeSetEntry } from './change-set.ts';
-import { mapLimit } from './concurrency.ts';
 import { changedPaths } from './diff.ts';
 import { ApplyError, ImmutableFieldError, MissingKindError, isImmutableError } from './errors.ts';
 import { cleanupManagers, managedFieldsPatch } from './field-managers.ts';
-import { KubeApiError, KubeClient, UnknownKindError, isNotFound } from './kube-client.ts';
 import { isRecord, subjectOf, toKubeObject, type KubeObject } from './object.ts';
 import { applyPolicy, forceAnnotated, isCrd, stages, withLabels } from './policy.ts';
 
@@ -52,13 +50,14 @@ const pollIntervalMs = 500;
 
 /** Server-side applies objects with Flux's semantics (see the module comment). */
 export class ResourceManager {
-  private readonly client: KubeClient;
+  private readonly client: ObjectClient;
   private readonly fieldManager: string;
   private readonly logger: Logger;
   private readonly ownerLabels: Readonly<Record<string, string>>;
 
   constructor(opts: ResourceManagerOptions) {
-    this.client = new KubeClient(opts.kubeConfig, opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs });
+    // Namespaced objects without a namespace go to `default`, as kubectl does with manifests.
+    this.client = new ObjectClient(opts.kubeConfig, { defaultNamespace: 'default', ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }) });
     this.fieldManager = opts.fieldManager;
     this.logger = opts.logger;
     this.ownerLabels = { ...opts.ownerLabels };
@@ -165,7 +164,7 @@ export class ResourceManager {
   /** The live object, or undefined when it does not exist. */
   private async getLive(obj: KubeObject, signal: AbortSignal): Promise<KubeObject | undefined> {
     try {
-      return await this.client.get(obj, signal);
+      return await this.client.get<KubeObject>(obj, signal);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw this.failure(obj, 'get', err);
@@ -174,7 +173,7 @@ export class ResourceManager {
 
   private async dryRun(obj: KubeObject, signal: AbortSignal): Promise<KubeObject> {
     try {
-      return await this.client.apply(obj, { fieldManager: this.fieldManager, force: true, dryRun: true }, signal);
+      return await this.client.apply<KubeObject>(obj, { fieldManager: this.fieldManager, force: true, dryRun: true }, signal);
     } catch (err) {
       throw this.failure(obj, 'dry-run', err);
     }
@@ -197,7 +196,7 @@ export class ResourceManager {
 
   private async write(obj: KubeObject, signal: AbortSignal): Promise<KubeObject> {
     try {
-      return await this.client.apply(obj, { fieldManager: this.fieldManager, force: true, dryRun: false }, signal);
+      return await this.client.apply<KubeObject>(obj, { fieldManager: this.fieldManager, force: true, dryRun: false }, signal);
     } catch (err) {
       throw this.failure(obj, 'apply', err);
     }
@@ -216,7 +215,7 @@ export class ResourceManager {
       const patch = managedFieldsPatch(current, this.fieldManager, managers, new Date());
       if (!patch) return current;
       try {
-        const patched = await this.client.jsonPatch(current, patch, signal);
+        const patched = await this.client.jsonPatch<KubeObject>(current, patch, {}, signal);
         this.logger.debug(`${subjectOf(current)} field managers cleaned up`);
         return patched;
       } catch (err) {

@@ -5,10 +5,10 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Reason } from '@eddy/api';
-import { ReconcileError, redactUrls } from '@eddy/runtime';
+import { ObjectClient, ReconcileError, mapLimit, redactUrls } from '@eddy/runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { subjectOf, type ObjectRef } from '../inventory/inventory.ts';
-import { ObjectClient, errorMessage, mapBounded } from '../inventory/object-client.ts';
+import { errorMessage } from '../inventory/error-message.ts';
+import { stubOf, subjectOf, type ObjectRef } from '../inventory/inventory.ts';
 import { computeStatus, type KStatus } from './kstatus.ts';
 
 /** The health of one object. */
@@ -66,10 +66,11 @@ export async function checkHealth(kubeConfig: KubeConfig, refs: readonly ObjectR
 }
 
 async function checkWith(client: ObjectClient, refs: readonly ObjectRef[], opts: CheckHealthOptions): Promise<HealthResult[]> {
-  const results = await mapBounded(refs, opts.concurrency ?? 4, async (ref): Promise<HealthResult> => {
+  // No signal: an aborted read is reported as Unknown, and the abort is thrown below.
+  const results = await mapLimit(refs, opts.concurrency ?? 4, undefined, async (ref): Promise<HealthResult> => {
     const subject = subjectOf(ref);
     try {
-      const live = await client.get(ref, opts.signal);
+      const live = await client.find<Record<string, unknown>>(stubOf(ref), opts.signal);
       if (!live) return { ref, subject, status: 'NotFound', message: 'Resource not found' };
       return { ref, subject, ...computeStatus(live) };
     } catch (err) {

@@ -61,6 +61,12 @@ export function refOf(obj: ObjectLike): ObjectRef {
   return { ...splitApiVersion(obj.apiVersion), kind: obj.kind, namespace, name: meta.name };
 }
 
+/** The stub of the object a reference names, as the runtime's ObjectClient takes it (empty namespace: none). */
+export function stubOf(ref: ObjectRef): { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } {
+  const metadata = ref.namespace ? { name: ref.name, namespace: ref.namespace } : { name: ref.name };
+  return { apiVersion: apiVersionOf(ref), kind: ref.kind, metadata };
+}
+
 /** The inventory entry of a rendered object (its namespace must already be set for namespaced kinds). */
 export function entryFor(obj: ObjectLike): ResourceRef {
   const ref = refOf(obj);

@@ -8,9 +8,13 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Annotation, type ResourceRef } from '@eddy/api';
+import { ObjectClient, mapLimit } from '@eddy/runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parseEntry, subjectOf, type ObjectRef } from './inventory.ts';
-import { ObjectClient, errorMessage, mapBounded, type LiveObject } from './object-client.ts';
+import { errorMessage } from './error-message.ts';
+import { parseEntry, stubOf, subjectOf, type ObjectRef } from './inventory.ts';
+
+/** An object as the API server returns it: plain JSON. */
+type LiveObject = Record<string, unknown>;
 
 /** What happened to one entry: deleted (or already gone), skipped (kept on purpose) or failed (kept, retry later). */
 export type PruneAction = 'deleted' | 'skipped' | 'failed';
@@ -66,7 +70,8 @@ function newClient(kubeConfig: KubeConfig, opts: PruneOptions): ObjectClient {
 }
 
 function deleteEntries(client: ObjectClient, entries: readonly ResourceRef[], opts: PruneOptions): Promise<PruneChange[]> {
-  return mapBounded(entries, opts.concurrency ?? 4, (entry) => deleteEntry(client, entry, opts));
+  // No signal: deleteEntry reports an abort as a failed entry, so every entry gets its change.
+  return mapLimit(entries, opts.concurrency ?? 4, undefined, (entry) => deleteEntry(client, entry, opts));
 }
 
 /** Deletes the object of one entry; never throws. */
@@ -80,11 +85,12 @@ async function deleteEntry(client: ObjectClient, entry: ResourceRef, opts: Prune
   const subject = subjectOf(ref);
   try {
     // Read first: the decision to delete is made on the live object, never on a failed read.
-    const live = await client.get(ref, opts.signal);
+    const live = await client.find<LiveObject>(stubOf(ref), opts.signal);
     if (!live) return { subject, action: 'deleted', entry };
     const keep = reasonToKeep(live, opts.ownerLabels);
     if (keep) return { subject, action: 'skipped', reason: keep, entry };
-    await client.delete(ref, { uid: uidOf(live), propagationPolicy: opts.deletionPropagation ?? 'Background' }, opts.signal);
+    // The uid precondition leaves alone an object re-created under the same name since the read.
+    await client.delete(stubOf(ref), opts.deletionPropagation ?? 'Background', opts.signal, { uid: uidOf(live) });
     return { subject, action: 'deleted', entry };
   } catch (err) {
     return { subject, action: 'failed', reason: errorMessage(err), entry };
@@ -142,10 +148,10 @@ async function waitForTermination(client: ObjectClient, changes: PruneChange[], 
     if (c.action === 'deleted') pending.set(i, 'not checked yet');
   });
   for (;;) {
-    await mapBounded([...pending.keys()], opts.concurrency ?? 4, async (i) => {
+    await mapLimit([...pending.keys()], opts.concurrency ?? 4, undefined, async (i) => {
       const change = changes[i] as PruneChange;
       try {
-        const live = await client.get(parseEntry(change.entry.id, change.entry.v), opts.signal);
+        const live = await client.find(stubOf(parseEntry(change.entry.id, change.entry.v)), opts.signal);
         if (live) pending.set(i, 'still terminating');
         else pending.delete(i);
       } catch (err) {

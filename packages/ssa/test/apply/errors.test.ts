@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { isImmutableError } from '../../src/apply/errors.ts';
-import { KubeApiError } from '../../src/apply/kube-client.ts';
+import { KubeApiError } from '@eddy/runtime';
 
 test.each([
   [422, 'Deployment.apps "web" is invalid: spec.selector: Invalid value: ...: field is immutable', true],

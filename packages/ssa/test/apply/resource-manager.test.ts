@@ -1,17 +1,16 @@
 import { PassThrough } from 'node:stream';
 import { parseDuration } from '@eddy/api';
-import { createLogger } from '@eddy/runtime';
+import { ObjectClient, createLogger } from '@eddy/runtime';
 import { eventually, installWidgetCrd, kubeConfig, runCommand, testEnv, testNamespace, uniqueName } from '@eddy/testkit';
 import { describe, expect, test } from 'vitest';
 import type { ChangeSet } from '../../src/apply/change-set.ts';
 import { ApplyError, ImmutableFieldError, MissingKindError } from '../../src/apply/errors.ts';
-import { KubeClient } from '../../src/apply/kube-client.ts';
 import type { KubeObject } from '../../src/apply/object.ts';
 import { ResourceManager } from '../../src/apply/resource-manager.ts';
 
 const env = testEnv();
 const kc = kubeConfig(env);
-const client = new KubeClient(kc);
+const client = new ObjectClient(kc);
 const owner = { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' };
 
 function manager(): ResourceManager {

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { mapLimit } from '../../src/apply/concurrency.ts';
+import { mapLimit } from '../../src/util/map-limit.ts';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectionPath } from '../../src/cache/list.ts';
+import { collectionPath } from '../../src/client/object-client.ts';
 
 describe('collectionPath', () => {
   it.each([
