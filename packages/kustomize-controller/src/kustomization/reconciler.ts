@@ -1,0 +1,147 @@
+/**
+ * Kustomization (`kustomize.toolkit.fluxcd.io/v1`): builds a path of a source artifact with
+ * kustomize and server-side applies the result. The story, top to bottom:
+ *
+ *   lifecycle (deleted → prune the inventory per deletionPolicy; finalizer; suspended)
+ *   → fetch the source artifact → build → apply (as the tenant) → prune stale objects
+ *   → health checks → inventory and Ready
+ */
+import { ConditionType, Label, Reason, parseDuration, type Kustomization, type ResourceRef } from '@eddy/api';
+import {
+  KubeApiError,
+  ReconcileError,
+  WaitingError,
+  deleteCondition,
+  impersonatingKubeConfig,
+  markTrue,
+  tenantServiceAccount,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+} from '@eddy/runtime';
+import { ApplyError, MissingKindError, ResourceManager, deleteAll, deleteStale, diff, entryFor, refOf, splitApiVersion, waitForSet, type ObjectRef } from '@eddy/ssa';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { build } from '../build.ts';
+import { withArtifact } from '../fetch-artifact.ts';
+
+/** The field manager of applied objects, as Flux's. */
+export const kustomizeFieldManager = 'kustomize-controller';
+
+/** What the Kustomization reconciler needs. */
+export interface KustomizationReconcilerDeps {
+  /** Path of the `kustomize` binary. */
+  kustomizeBin: string;
+  /** Environment for the kustomize process (PATH to find it, HOME), from main.ts. */
+  toolEnv: Record<string, string>;
+  noCrossNamespaceRefs: boolean;
+  defaultServiceAccount: string;
+  requeueDependencyMs: number;
+  /** Objects applied at once (`--concurrent-ssa`). */
+  concurrentSsa: number;
+  /** Largest artifact accepted, in bytes. */
+  maxArtifactBytes: number;
+}
+
+/** The labels that mark an object as applied by this Kustomization. */
+function ownerLabels(obj: Kustomization): Record<string, string> {
+  return { [Label.KustomizeName]: obj.metadata.name ?? '', [Label.KustomizeNamespace]: obj.metadata.namespace ?? '' };
+}
+
+/** The Kustomization reconciler. */
+export class KustomizationReconciler implements Reconciler<Kustomization> {
+  private readonly deps: KustomizationReconcilerDeps;
+
+  constructor(deps: KustomizationReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(obj: Kustomization, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const kubeConfig = this.tenantKubeConfig(obj, ctx.kubeConfig);
+    const inventory = obj.status?.inventory?.entries ?? [];
+    // Lifecycle.
+    if (obj.metadata.deletionTimestamp) {
+      const changes = await deleteAll(kubeConfig, inventory, {
+        policy: obj.spec.deletionPolicy ?? 'MirrorPrune',
+        prune: obj.spec.prune,
+        fieldManager: kustomizeFieldManager,
+        signal: ctx.signal,
+        ownerLabels: ownerLabels(obj),
+      });
+      const failed = changes.filter((c) => c.action === 'failed');
+      if (failed.length) throw new ReconcileError(Reason.PruneFailed, failed.map((c) => `${c.subject}: ${c.reason ?? 'delete failed'}`).join('\n'));
+      return await ctx.finalizeDeletion();
+    }
+    await ctx.ensureFinalizer();
+    if (obj.spec.suspend) return ctx.suspended();
+
+    const intervalMs = parseDuration(obj.spec.interval).milliseconds;
+    const timeoutMs = obj.spec.timeout ? parseDuration(obj.spec.timeout).milliseconds : intervalMs;
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+
+    // Fetch the source artifact, build it, and apply the objects.
+    const { revision, objects, changeLog } = await withArtifact(
+      obj,
+      { kubeConfig: ctx.kubeConfig, noCrossNamespaceRefs: this.deps.noCrossNamespaceRefs, requeueDependencyMs: this.deps.requeueDependencyMs, maxBytes: this.deps.maxArtifactBytes, timeoutMs, signal },
+      async ({ artifact, dir }) => {
+        (obj.status ??= {}).lastAttemptedRevision = artifact.revision;
+        await ctx.progress(`Building manifests for revision ${artifact.revision}`);
+        const built = await build(dir, obj.spec, artifact.revision, { kustomizeBin: this.deps.kustomizeBin, env: this.deps.toolEnv, timeoutMs, signal });
+        await ctx.progress(`Applying revision ${artifact.revision}`);
+        const lines = await this.apply(obj, kubeConfig, ctx.log, built, timeoutMs, signal);
+        return { revision: artifact.revision, objects: built, changeLog: lines };
+      },
+    );
+
+    // Prune what the last revision applied and this one does not; failed entries stay.
+    const entries = objects.map((o) => entryFor(o));
+    const kept = await this.prune(obj, kubeConfig, inventory, entries, signal, changeLog);
+    (obj.status ??= {}).inventory = { entries: [...entries, ...kept] };
+
+    if (changeLog.length) ctx.event('Normal', Reason.Progressing, changeLog.join('\n'), { revision });
+
+    // Health checks: every applied object with spec.wait, else spec.healthChecks.
+    const refs: ObjectRef[] = obj.spec.wait
+      ? objects.map((o) => refOf(o))
+      : (obj.spec.healthChecks ?? []).map((h) => ({ ...splitApiVersion(h.apiVersion ?? ''), kind: h.kind, name: h.name, namespace: h.namespace ?? obj.metadata.namespace ?? '' }));
+    if (refs.length) {
+      await ctx.progress(`Running health checks for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
+      await waitForSet(kubeConfig, refs, { signal: ctx.signal, timeoutMs });
+      markTrue(obj, ConditionType.Healthy, Reason.Succeeded, 'Health check passed');
+    } else {
+      deleteCondition(obj, ConditionType.Healthy);
+    }
+
+    obj.status.lastAppliedRevision = revision;
+    markTrue(obj, ConditionType.Ready, Reason.ReconciliationSucceeded, `Applied revision: ${revision}`);
+    return ctx.requeueAtInterval();
+  }
+
+  /** The client configuration of the tenant: the service account to impersonate, if any. */
+  private tenantKubeConfig(obj: Kustomization, base: KubeConfig): KubeConfig {
+    const sa = tenantServiceAccount(obj.spec.serviceAccountName, this.deps.defaultServiceAccount);
+    return sa ? impersonatingKubeConfig(base, obj.metadata.namespace ?? '', sa) : base;
+  }
+
+  /** Server-side applies the objects in stages and returns the change log of what changed. */
+  private async apply(obj: Kustomization, kubeConfig: KubeConfig, log: ReconcileContext['log'], objects: Record<string, unknown>[], timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+    const manager = new ResourceManager({ kubeConfig, fieldManager: kustomizeFieldManager, logger: log, ownerLabels: ownerLabels(obj) });
+    try {
+      const changeSet = await manager.applyAllStaged(objects, { force: obj.spec.force ?? false, concurrency: this.deps.concurrentSsa, timeout: { milliseconds: timeoutMs }, signal });
+      return changeSet.changes().map((e) => `${e.subject} ${e.action}`);
+    } catch (err) {
+      if (err instanceof MissingKindError) throw new WaitingError(Reason.ReconciliationFailed, err.message, this.deps.requeueDependencyMs);
+      if (err instanceof ApplyError || err instanceof KubeApiError) throw new ReconcileError(Reason.ReconciliationFailed, err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Deletes stale inventory entries when `spec.prune`; returns the entries that could not be deleted (kept in the inventory). */
+  private async prune(obj: Kustomization, kubeConfig: KubeConfig, oldEntries: readonly ResourceRef[], newEntries: readonly ResourceRef[], signal: AbortSignal, changeLog: string[]): Promise<ResourceRef[]> {
+    const stale = diff(oldEntries, newEntries);
+    if (!obj.spec.prune || stale.length === 0) return [];
+    const changes = await deleteStale(kubeConfig, stale, { fieldManager: kustomizeFieldManager, signal, ownerLabels: ownerLabels(obj) });
+    for (const c of changes) if (c.action === 'deleted') changeLog.push(`${c.subject} deleted`);
+    return changes.filter((c) => c.action === 'failed').map((c) => c.entry);
+  }
+}
+

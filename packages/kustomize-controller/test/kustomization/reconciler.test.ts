@@ -1,0 +1,171 @@
+// Kustomization end to end against the real cluster, with the source faked through its status
+// and an artifact served from this process (STYLE habit 2).
+import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { Kustomization } from '@eddy/api';
+import { loadKubeConfig } from '@eddy/runtime';
+import { eventually, installEddyCrds, kubeConfig, runCommand, testEnv, testNamespace } from '@eddy/testkit';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSource, startKustomizeController, type TestKustomizeController } from '../fixtures/kustomize-manager.ts';
+
+const gvp = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
+let source: FakeSource;
+let controllers: TestKustomizeController[] = [];
+
+beforeAll(async () => {
+  await installEddyCrds(testEnv());
+  source = await FakeSource.start();
+});
+afterAll(async () => {
+  await source.stop();
+});
+afterEach(async () => {
+  await Promise.all(controllers.map((c) => c.stop()));
+  controllers = [];
+});
+
+const kc = () => loadKubeConfig({ kubeconfigPath: testEnv().kubeconfig, qps: 100, burst: 200 });
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+`;
+const service = `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: { app: web }
+  ports: [{ port: 80 }]
+`;
+const configMap = (name: string, annotations = '') => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+${annotations}data:
+  key: value
+`;
+
+async function setup(prefix: string): Promise<string> {
+  const ns = await testNamespace(testEnv(), prefix);
+  controllers.push(await startKustomizeController(testEnv(), ns));
+  return ns;
+}
+
+async function create(ns: string, name: string, spec: Partial<Kustomization['spec']>): Promise<void> {
+  const body = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name }, spec: { interval: '1h', prune: true, targetNamespace: ns, sourceRef: { kind: 'GitRepository', name: 'repo' }, ...spec } };
+  await kubeConfig(testEnv()).makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ ...gvp, namespace: ns, body });
+}
+
+async function read(ns: string, name: string): Promise<Kustomization> {
+  return (await kubeConfig(testEnv()).makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...gvp, namespace: ns, name })) as Kustomization;
+}
+
+async function requestReconcile(ns: string, name: string, token: string): Promise<void> {
+  await runCommand(testEnv().tools.kubectl, ['--kubeconfig', testEnv().kubeconfig, '-n', ns, 'annotate', '--overwrite', `kustomization/${name}`, `reconcile.fluxcd.io/requestedAt=${token}`]);
+}
+
+const conditions = (o: Kustomization) => (o.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })).sort((a, b) => a.type.localeCompare(b.type));
+
+async function readyAt(ns: string, name: string, revision: string, token?: string): Promise<Kustomization> {
+  return await eventually(
+    async () => {
+      const o = await read(ns, name);
+      expect(o.status?.lastAppliedRevision).toBe(revision);
+      if (token) expect(o.status?.lastHandledReconcileAt).toBe(token);
+      expect(conditions(o)).toEqual([{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${revision}` }]);
+      return o;
+    },
+    { timeoutMs: 60_000, description: `Kustomization ${name} Ready at ${revision}` },
+  );
+}
+
+async function readyFalse(ns: string, name: string, reason: string): Promise<Kustomization> {
+  return await eventually(
+    async () => {
+      const o = await read(ns, name);
+      expect(o.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason });
+      return o;
+    },
+    { timeoutMs: 60_000, description: `Kustomization ${name} Ready=False ${reason}` },
+  );
+}
+
+describe('Kustomization', () => {
+  it('applies plain manifests, records the inventory, prunes what a new revision drops (keeping prune: disabled), and reverts a kubectl scale', async () => {
+    const ns = await setup('ks-apply');
+    const rev1 = 'main@sha1:1111111111111111111111111111111111111111';
+    await source.publish(kc(), ns, 'repo', rev1, {
+      'apps/deploy.yaml': deployment,
+      'apps/svc.yaml': service,
+      'apps/cm.yaml': configMap('settings'),
+      'apps/kept.yaml': configMap('kept', '  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n'),
+      'apps/.hidden.yaml': configMap('hidden'),
+    });
+    await create(ns, 'app', { path: './apps' });
+    const ready = await readyAt(ns, 'app', rev1);
+    expect(ready.status?.lastAttemptedRevision).toBe(rev1);
+    expect(ready.status?.inventory?.entries.map((e) => e.id).sort()).toEqual(
+      [`${ns}_kept__ConfigMap`, `${ns}_settings__ConfigMap`, `${ns}_web__Service`, `${ns}_web_apps_Deployment`].sort(),
+    );
+    const core = kubeConfig(testEnv()).makeApiClient(CoreV1Api);
+    const cm = await core.readNamespacedConfigMap({ name: 'settings', namespace: ns });
+    expect(cm.metadata?.labels).toMatchObject({ 'kustomize.toolkit.fluxcd.io/name': 'app', 'kustomize.toolkit.fluxcd.io/namespace': ns });
+
+    // A kubectl scale is reverted on the next reconcile.
+    await runCommand(testEnv().tools.kubectl, ['--kubeconfig', testEnv().kubeconfig, '-n', ns, 'scale', 'deployment/web', '--replicas=3']);
+    await requestReconcile(ns, 'app', 'scale');
+    await readyAt(ns, 'app', rev1, 'scale');
+    const apps = kubeConfig(testEnv()).makeApiClient(AppsV1Api);
+    expect((await apps.readNamespacedDeployment({ name: 'web', namespace: ns })).spec?.replicas).toBe(1);
+
+    // A revision without the ConfigMaps prunes one and keeps the protected one.
+    const rev2 = 'main@sha1:2222222222222222222222222222222222222222';
+    await source.publish(kc(), ns, 'repo', rev2, { 'apps/deploy.yaml': deployment, 'apps/svc.yaml': service });
+    await requestReconcile(ns, 'app', 'rev2');
+    const pruned = await readyAt(ns, 'app', rev2, 'rev2');
+    expect(pruned.status?.inventory?.entries.map((e) => e.id).sort()).toEqual([`${ns}_web__Service`, `${ns}_web_apps_Deployment`].sort());
+    await expect(core.readNamespacedConfigMap({ name: 'settings', namespace: ns })).rejects.toMatchObject({ code: 404 });
+    expect((await core.readNamespacedConfigMap({ name: 'kept', namespace: ns })).metadata?.name).toBe('kept');
+  });
+
+  it('refuses an artifact whose digest does not match, and applies nothing', async () => {
+    const ns = await setup('ks-digest');
+    await source.publish(kc(), ns, 'repo', 'main@sha1:3333333333333333333333333333333333333333', { 'cm.yaml': configMap('bad') }, { wrongDigest: true });
+    await create(ns, 'app', {});
+    const failed = await readyFalse(ns, 'app', 'ArtifactFailed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(/computed digest sha256:[0-9a-f]{64} doesn't match advertised 'sha256:0{64}'/);
+    const core = kubeConfig(testEnv()).makeApiClient(CoreV1Api);
+    await expect(core.readNamespacedConfigMap({ name: 'bad', namespace: ns })).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('stalls on a missing path, naming the path and revision', async () => {
+    const ns = await setup('ks-path');
+    const rev = 'main@sha1:4444444444444444444444444444444444444444';
+    await source.publish(kc(), ns, 'repo', rev, { 'cm.yaml': configMap('x') });
+    await create(ns, 'app', { path: './apps' });
+    const failed = await readyFalse(ns, 'app', 'BuildFailed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message).toBe(`kustomization path not found: './apps' in revision '${rev}'`);
+    expect(failed.status?.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+  });
+
+  it('applies targetNamespace and namePrefix through an overlay', async () => {
+    const ns = await setup('ks-overlay');
+    const rev = 'main@sha1:5555555555555555555555555555555555555555';
+    await source.publish(kc(), ns, 'repo', rev, { 'deploy/kustomization.yaml': 'resources: [cm.yaml]\nnamespace: elsewhere\n', 'deploy/cm.yaml': configMap('settings') });
+    await create(ns, 'app', { path: 'deploy', namePrefix: 'team-' });
+    const ready = await readyAt(ns, 'app', rev);
+    expect(ready.status?.inventory?.entries).toEqual([{ id: `${ns}_team-settings__ConfigMap`, v: 'v1' }]);
+  });
+});
