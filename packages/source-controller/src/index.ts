@@ -4,3 +4,5 @@
  */
 export { registerSourceReconcilers, type SourceReconcilersOptions } from './register.ts';
 export { sourceControllerRules, type PolicyRule } from './rbac.ts';
+export { Storage, type StorageOptions } from './storage/storage.ts';
+export { ArtifactServer } from './storage/server.ts';
