@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { Reason, type KustomizationSpec } from '@eddy/api';
 import { ReconcileError, StallingError } from '@eddy/runtime';
@@ -20,6 +20,8 @@ export interface BuildOptions {
   maxOutputBytes?: number;
   /** Environment of the kustomize process (PATH, HOME), from main.ts; nothing else leaks in. */
   env?: Record<string, string>;
+  /** A scratch folder outside `root` for the generated overlay; `root`'s parent by default. */
+  workDir?: string;
 }
 
 /** The file names kustomize recognises as a kustomization. */
@@ -45,7 +47,8 @@ export async function build(root: string, spec: BuildSpec, revision: string, opt
   const overlay = overlayKustomization(spec);
   let target = dir;
   if (overlay) {
-    target = await mkdtemp(join(root, '.eddy-overlay-'));
+    // Outside the tree it builds: kustomize refuses an overlay inside its own base ("cycle detected").
+    target = await mkdtemp(join(opts.workDir ?? dirname(root), '.eddy-overlay-'));
     await writeFile(join(target, 'kustomization.yaml'), stringify({ ...overlay, resources: [relative(target, dir)] }));
   }
   const output = await runKustomize(opts, ['build', target, '--load-restrictor=LoadRestrictionsNone'], root);

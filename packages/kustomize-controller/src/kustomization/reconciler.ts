@@ -3,26 +3,33 @@
  * kustomize and server-side applies the result. The story, top to bottom:
  *
  *   lifecycle (deleted → prune the inventory per deletionPolicy; finalizer; suspended)
- *   → fetch the source artifact → build → apply (as the tenant) → prune stale objects
+ *   → dependencies Ready → fetch the source artifact → build → apply (as the tenant) → prune stale objects
  *   → health checks → inventory and Ready
+ *
+ * As Flux's, a failure after the dependency check is retried after `spec.retryInterval`
+ * (default `spec.interval`) rather than with exponential backoff.
  */
 import { ConditionType, Label, Reason, parseDuration, type Kustomization, type ResourceRef } from '@eddy/api';
 import {
   KubeApiError,
+  ObjectClient,
   ReconcileError,
   WaitingError,
   deleteCondition,
   impersonatingKubeConfig,
+  markFalse,
   markTrue,
   tenantServiceAccount,
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
 } from '@eddy/runtime';
-import { ApplyError, MissingKindError, ResourceManager, deleteAll, deleteStale, diff, entryFor, refOf, splitApiVersion, waitForSet, type ObjectRef } from '@eddy/ssa';
+import { ApplyError, HealthCheckError, MissingKindError, ResourceManager, deleteAll, deleteStale, diff, entryFor, refOf, splitApiVersion, waitForSet, type ObjectRef } from '@eddy/ssa';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { build } from '../build.ts';
+import { checkDependencies, type KustomizationLookup } from '../check-dependencies.ts';
 import { withArtifact } from '../fetch-artifact.ts';
+import { collectVariables, substituteVariables } from '../substitute.ts';
 
 /** The field manager of applied objects, as Flux's. */
 export const kustomizeFieldManager = 'kustomize-controller';
@@ -40,6 +47,8 @@ export interface KustomizationReconcilerDeps {
   concurrentSsa: number;
   /** Largest artifact accepted, in bytes. */
   maxArtifactBytes: number;
+  /** Finds a Kustomization (a dependency) in the controller's cache. */
+  lookup: KustomizationLookup;
 }
 
 /** The labels that mark an object as applied by this Kustomization. */
@@ -74,7 +83,24 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     await ctx.ensureFinalizer();
     if (obj.spec.suspend) return ctx.suspended();
 
+    checkDependencies(obj, this.deps.lookup, this.deps);
+
     const intervalMs = parseDuration(obj.spec.interval).milliseconds;
+    const retryIntervalMs = obj.spec.retryInterval ? parseDuration(obj.spec.retryInterval).milliseconds : intervalMs;
+    try {
+      return await this.reconcileRevision(obj, ctx, kubeConfig, inventory, intervalMs);
+    } catch (err) {
+      // Flux retries a failed build, apply or health check after spec.retryInterval; the
+      // runtime records a WaitingError as Ready=False with its reason but sends no event.
+      if (!(err instanceof ReconcileError)) throw err;
+      if (err instanceof HealthCheckError) markFalse(obj, ConditionType.Healthy, err.reason, err.message);
+      ctx.event('Warning', err.reason, err.message);
+      throw new WaitingError(err.reason, err.message, retryIntervalMs, { cause: err });
+    }
+  }
+
+  /** Fetch, build, apply, prune and health-check the source's current revision. */
+  private async reconcileRevision(obj: Kustomization, ctx: ReconcileContext, kubeConfig: KubeConfig, inventory: readonly ResourceRef[], intervalMs: number): Promise<ReconcileResult> {
     const timeoutMs = obj.spec.timeout ? parseDuration(obj.spec.timeout).milliseconds : intervalMs;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
 
@@ -86,9 +112,17 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         (obj.status ??= {}).lastAttemptedRevision = artifact.revision;
         await ctx.progress(`Building manifests for revision ${artifact.revision}`);
         const built = await build(dir, obj.spec, artifact.revision, { kustomizeBin: this.deps.kustomizeBin, env: this.deps.toolEnv, timeoutMs, signal });
+        // Post-build substitution, with the variables read as the tenant (its RBAC decides).
+        const postBuild = obj.spec.postBuild;
+        const manifests = postBuild
+          ? substituteVariables(built, await collectVariables(new ObjectClient(kubeConfig), obj.metadata.namespace ?? '', postBuild, signal), {
+              strict: true,
+              ...(postBuild.substituteStrategy ? { substituteStrategy: postBuild.substituteStrategy } : {}),
+            })
+          : built;
         await ctx.progress(`Applying revision ${artifact.revision}`);
-        const lines = await this.apply(obj, kubeConfig, ctx.log, built, timeoutMs, signal);
-        return { revision: artifact.revision, objects: built, changeLog: lines };
+        const lines = await this.apply(obj, kubeConfig, ctx.log, manifests, timeoutMs, signal);
+        return { revision: artifact.revision, objects: manifests, changeLog: lines };
       },
     );
 
