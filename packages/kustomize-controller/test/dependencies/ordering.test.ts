@@ -2,28 +2,14 @@
 // refusal, end to end against the real cluster with the source faked through its status.
 import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { Kustomization } from '@eddy/api';
-import { loadKubeConfig } from '@eddy/runtime';
-import { eventually, installEddyCrds, kubeConfig, testEnv, testNamespace } from '@eddy/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSource, startKustomizeController, type TestKustomizeController } from '../fixtures/kustomize-manager.ts';
+import { eventually, kubeConfig, testEnv, testNamespace } from '@eddy/testkit';
+import { describe, expect, it } from 'vitest';
+import { kustomizeTestbed } from '../fixtures/kustomize-manager.ts';
 
 const gvp = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
-let source: FakeSource;
-let controllers: TestKustomizeController[] = [];
+const bed = kustomizeTestbed();
 
-beforeAll(async () => {
-  await installEddyCrds(testEnv());
-  source = await FakeSource.start();
-});
-afterAll(async () => {
-  await source.stop();
-});
-afterEach(async () => {
-  await Promise.all(controllers.map((c) => c.stop()));
-  controllers = [];
-});
-
-const kc = () => loadKubeConfig({ kubeconfigPath: testEnv().kubeconfig, qps: 100, burst: 200 });
+const kc = () => bed.kubeConfig();
 const core = () => kubeConfig(testEnv()).makeApiClient(CoreV1Api);
 
 const configMap = (name: string) => `apiVersion: v1
@@ -52,7 +38,7 @@ ${podExtra}      containers:
 
 async function setup(prefix: string, opts: { noCrossNamespaceRefs?: boolean } = {}): Promise<string> {
   const ns = await testNamespace(testEnv(), prefix);
-  controllers.push(await startKustomizeController(testEnv(), ns, opts));
+  await bed.start(ns, opts);
   return ns;
 }
 
@@ -88,7 +74,7 @@ describe('Kustomization dependsOn', () => {
   it('applies a → b → c in order, c waiting with DependencyNotReady while b is not Ready', async () => {
     const ns = await setup('ks-deps');
     const rev = 'main@sha1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
-    await source.publish(kc(), ns, 'repo', rev, { 'a/cm.yaml': configMap('cm-a'), 'c/cm.yaml': configMap('cm-c') });
+    await bed.source().publish(kc(), ns, 'repo', rev, { 'a/cm.yaml': configMap('cm-a'), 'c/cm.yaml': configMap('cm-c') });
     // b's source has no artifact yet, so b stays not Ready until it is published.
     await create(ns, 'c', { path: './c', dependsOn: [{ name: 'b' }] });
     await create(ns, 'b', { path: './b', dependsOn: [{ name: 'a' }], sourceRef: { kind: 'GitRepository', name: 'repo-b' } });
@@ -100,7 +86,7 @@ describe('Kustomization dependsOn', () => {
     await expect(core().readNamespacedConfigMap({ name: 'cm-c', namespace: ns })).rejects.toMatchObject({ code: 404 });
 
     const revB = 'main@sha1:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
-    await source.publish(kc(), ns, 'repo-b', revB, { 'b/cm.yaml': configMap('cm-b') });
+    await bed.source().publish(kc(), ns, 'repo-b', revB, { 'b/cm.yaml': configMap('cm-b') });
     const b = await conditionsBecome(ns, 'b', [ready(revB)], 'Ready');
     await conditionsBecome(ns, 'c', [ready(rev)], 'Ready');
 
@@ -116,7 +102,7 @@ describe('Kustomization tenancy, health and access', () => {
     const ns = await setup('ks-tenant');
     const rev = 'main@sha1:cccccccccccccccccccccccccccccccccccccccc';
     await core().createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'tenant' } } });
-    await source.publish(kc(), ns, 'repo', rev, { 'app/cm.yaml': configMap('tenant-cm') });
+    await bed.source().publish(kc(), ns, 'repo', rev, { 'app/cm.yaml': configMap('tenant-cm') });
     // interval 1h: only retryInterval brings the retry after the RoleBinding.
     await create(ns, 'app', { path: './app', serviceAccountName: 'tenant', retryInterval: '2s' });
     const failed = await conditionsBecome(
@@ -144,13 +130,13 @@ describe('Kustomization tenancy, health and access', () => {
   it('with spec.wait, is Healthy once a Deployment is Available, and HealthCheckFailed naming a Deployment that cannot progress', async () => {
     const ns = await setup('ks-health');
     const rev1 = 'main@sha1:dddddddddddddddddddddddddddddddddddddddd';
-    await source.publish(kc(), ns, 'repo', rev1, { 'app/deploy.yaml': deployment('web') });
+    await bed.source().publish(kc(), ns, 'repo', rev1, { 'app/deploy.yaml': deployment('web') });
     await create(ns, 'app', { path: './app', wait: true, timeout: '50s', retryInterval: '1h' });
     await conditionsBecome(ns, 'app', [{ type: 'Healthy', status: 'True', reason: 'Succeeded', message: 'Health check passed' }, ready(rev1)], 'Healthy');
 
     const rev2 = 'main@sha1:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee';
     const stuck = deployment('stuck', '  progressDeadlineSeconds: 1\n', '      nodeSelector: { eddy.dev/no-such-node: "true" }\n');
-    await source.publish(kc(), ns, 'repo', rev2, { 'app/deploy.yaml': deployment('web'), 'app/stuck.yaml': stuck });
+    await bed.source().publish(kc(), ns, 'repo', rev2, { 'app/deploy.yaml': deployment('web'), 'app/stuck.yaml': stuck });
     await kubeConfig(testEnv())
       .makeApiClient(CustomObjectsApi)
       .patchNamespacedCustomObject({ ...gvp, namespace: ns, name: 'app', body: [{ op: 'replace', path: '/spec/timeout', value: '40s' }] });

@@ -2,27 +2,14 @@
 // inline map, defaults, the opt-out annotation, and a strict-mode failure naming the object.
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Kustomization } from '@eddy/api';
-import { loadKubeConfig } from '@eddy/runtime';
-import { eventually, installEddyCrds, kubeConfig, testEnv, testNamespace } from '@eddy/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSource, startKustomizeController, type TestKustomizeController } from '../fixtures/kustomize-manager.ts';
+import { eventually, kubeConfig, testEnv, testNamespace } from '@eddy/testkit';
+import { describe, expect, it } from 'vitest';
+import { kustomizeTestbed } from '../fixtures/kustomize-manager.ts';
 
 const gvp = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
-let source: FakeSource;
-let controllers: TestKustomizeController[] = [];
-beforeAll(async () => {
-  await installEddyCrds(testEnv());
-  source = await FakeSource.start();
-});
-afterAll(async () => {
-  await source.stop();
-});
-afterEach(async () => {
-  await Promise.all(controllers.map((c) => c.stop()));
-  controllers = [];
-});
+const bed = kustomizeTestbed();
 
-const kc = () => loadKubeConfig({ kubeconfigPath: testEnv().kubeconfig, qps: 100, burst: 200 });
+const kc = () => bed.kubeConfig();
 const manifest = (name: string, extra = '') => `apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -38,12 +25,12 @@ describe('postBuild substitution', () => {
   it('substitutes variables from ConfigMaps, Secrets and the inline map, honouring the opt-out', async () => {
     const env = testEnv();
     const ns = await testNamespace(env, 'ks-subst');
-    controllers.push(await startKustomizeController(env, ns));
+    await bed.start(ns);
     const core = kubeConfig(env).makeApiClient(CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'cluster-vars' }, data: { cluster_name: 'prod-1', level: 'debug' } } });
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'cluster-secrets' }, stringData: { token: 's3cret' } } });
     const rev = 'main@sha1:2222222222222222222222222222222222222222';
-    await source.publish(kc(), ns, 'repo', rev, {
+    await bed.source().publish(kc(), ns, 'repo', rev, {
       'app/settings.yaml': manifest('settings'),
       'app/raw.yaml': manifest('raw', '  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n'),
     });
@@ -75,9 +62,9 @@ describe('postBuild substitution', () => {
   it('fails a variable without value or default, naming the object and variable, and applies nothing', async () => {
     const env = testEnv();
     const ns = await testNamespace(env, 'ks-subst-strict');
-    controllers.push(await startKustomizeController(env, ns));
+    await bed.start(ns);
     const rev = 'main@sha1:3333333333333333333333333333333333333333';
-    await source.publish(kc(), ns, 'repo', rev, { 'app/settings.yaml': manifest('settings') });
+    await bed.source().publish(kc(), ns, 'repo', rev, { 'app/settings.yaml': manifest('settings') });
     await kubeConfig(env).makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
       ...gvp,
       namespace: ns,

@@ -2,28 +2,14 @@
 // and an artifact served from this process (STYLE habit 2).
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Kustomization } from '@eddy/api';
-import { loadKubeConfig } from '@eddy/runtime';
-import { eventually, installEddyCrds, kubeConfig, runCommand, testEnv, testNamespace } from '@eddy/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSource, startKustomizeController, type TestKustomizeController } from '../fixtures/kustomize-manager.ts';
+import { eventually, kubeConfig, runCommand, testEnv, testNamespace } from '@eddy/testkit';
+import { describe, expect, it } from 'vitest';
+import { kustomizeTestbed } from '../fixtures/kustomize-manager.ts';
 
 const gvp = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
-let source: FakeSource;
-let controllers: TestKustomizeController[] = [];
+const bed = kustomizeTestbed();
 
-beforeAll(async () => {
-  await installEddyCrds(testEnv());
-  source = await FakeSource.start();
-});
-afterAll(async () => {
-  await source.stop();
-});
-afterEach(async () => {
-  await Promise.all(controllers.map((c) => c.stop()));
-  controllers = [];
-});
-
-const kc = () => loadKubeConfig({ kubeconfigPath: testEnv().kubeconfig, qps: 100, burst: 200 });
+const kc = () => bed.kubeConfig();
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment
@@ -59,7 +45,7 @@ ${annotations}data:
 
 async function setup(prefix: string): Promise<string> {
   const ns = await testNamespace(testEnv(), prefix);
-  controllers.push(await startKustomizeController(testEnv(), ns));
+  await bed.start(ns);
   return ns;
 }
 
@@ -106,7 +92,7 @@ describe('Kustomization', () => {
   it('applies plain manifests, records the inventory, prunes what a new revision drops (keeping prune: disabled), and reverts a kubectl scale', async () => {
     const ns = await setup('ks-apply');
     const rev1 = 'main@sha1:1111111111111111111111111111111111111111';
-    await source.publish(kc(), ns, 'repo', rev1, {
+    await bed.source().publish(kc(), ns, 'repo', rev1, {
       'apps/deploy.yaml': deployment,
       'apps/svc.yaml': service,
       'apps/cm.yaml': configMap('settings'),
@@ -132,7 +118,7 @@ describe('Kustomization', () => {
 
     // A revision without the ConfigMaps prunes one and keeps the protected one.
     const rev2 = 'main@sha1:2222222222222222222222222222222222222222';
-    await source.publish(kc(), ns, 'repo', rev2, { 'apps/deploy.yaml': deployment, 'apps/svc.yaml': service });
+    await bed.source().publish(kc(), ns, 'repo', rev2, { 'apps/deploy.yaml': deployment, 'apps/svc.yaml': service });
     await requestReconcile(ns, 'app', 'rev2');
     const pruned = await readyAt(ns, 'app', rev2, 'rev2');
     expect(pruned.status?.inventory?.entries.map((e) => e.id).sort()).toEqual([`${ns}_web__Service`, `${ns}_web_apps_Deployment`].sort());
@@ -142,7 +128,7 @@ describe('Kustomization', () => {
 
   it('refuses an artifact whose digest does not match, and applies nothing', async () => {
     const ns = await setup('ks-digest');
-    await source.publish(kc(), ns, 'repo', 'main@sha1:3333333333333333333333333333333333333333', { 'cm.yaml': configMap('bad') }, { wrongDigest: true });
+    await bed.source().publish(kc(), ns, 'repo', 'main@sha1:3333333333333333333333333333333333333333', { 'cm.yaml': configMap('bad') }, { wrongDigest: true });
     await create(ns, 'app', {});
     const failed = await readyFalse(ns, 'app', 'ArtifactFailed');
     expect(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message).toMatch(/computed digest sha256:[0-9a-f]{64} doesn't match advertised 'sha256:0{64}'/);
@@ -153,7 +139,7 @@ describe('Kustomization', () => {
   it('stalls on a missing path, naming the path and revision', async () => {
     const ns = await setup('ks-path');
     const rev = 'main@sha1:4444444444444444444444444444444444444444';
-    await source.publish(kc(), ns, 'repo', rev, { 'cm.yaml': configMap('x') });
+    await bed.source().publish(kc(), ns, 'repo', rev, { 'cm.yaml': configMap('x') });
     await create(ns, 'app', { path: './apps' });
     const failed = await readyFalse(ns, 'app', 'BuildFailed');
     expect(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message).toBe(`kustomization path not found: './apps' in revision '${rev}'`);
@@ -163,7 +149,7 @@ describe('Kustomization', () => {
   it('applies targetNamespace and namePrefix through an overlay', async () => {
     const ns = await setup('ks-overlay');
     const rev = 'main@sha1:5555555555555555555555555555555555555555';
-    await source.publish(kc(), ns, 'repo', rev, { 'deploy/kustomization.yaml': 'resources: [cm.yaml]\nnamespace: elsewhere\n', 'deploy/cm.yaml': configMap('settings') });
+    await bed.source().publish(kc(), ns, 'repo', rev, { 'deploy/kustomization.yaml': 'resources: [cm.yaml]\nnamespace: elsewhere\n', 'deploy/cm.yaml': configMap('settings') });
     await create(ns, 'app', { path: 'deploy', namePrefix: 'team-' });
     const ready = await readyAt(ns, 'app', rev);
     expect(ready.status?.inventory?.entries).toEqual([{ id: `${ns}_team-settings__ConfigMap`, v: 'v1' }]);
