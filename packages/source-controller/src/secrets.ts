@@ -3,8 +3,19 @@ import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-nod
 import { Reason } from '@eddy/api';
 import { ReconcileError } from '@eddy/runtime';
 
-/** A Secret's data, decoded. */
-export type SecretData = Record<string, Buffer>;
+/**
+ * The data of a Kubernetes Secret, key → value. A Buffer holds the decoded bytes; a string
+ * holds the value as text (as in `stringData`), never base64.
+ */
+export type SecretData = Record<string, Buffer | string>;
+
+/** Decodes a Secret's base64 `data` (and its plain `stringData`, which wins) into {@link SecretData}. */
+export function decodeSecretData(data: Record<string, string> | undefined, stringData?: Record<string, string>): SecretData {
+  const out: SecretData = {};
+  for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, 'base64');
+  for (const [k, v] of Object.entries(stringData ?? {})) out[k] = Buffer.from(v);
+  return out;
+}
 
 /**
  * Reads `namespace/name`. A missing or unreadable Secret is an AuthenticationFailed
@@ -13,10 +24,7 @@ export type SecretData = Record<string, Buffer>;
 export async function readSecret(kc: KubeConfig, namespace: string, name: string, usedFor: string): Promise<SecretData> {
   try {
     const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name, namespace });
-    const data: SecretData = {};
-    for (const [k, v] of Object.entries(secret.data ?? {})) data[k] = Buffer.from(v, 'base64');
-    for (const [k, v] of Object.entries(secret.stringData ?? {})) data[k] = Buffer.from(v);
-    return data;
+    return decodeSecretData(secret.data, secret.stringData);
   } catch (err) {
     const why = err instanceof ApiException ? (err.code === 404 ? 'not found' : `HTTP ${err.code}`) : err instanceof Error ? err.message : String(err);
     throw new ReconcileError(Reason.AuthenticationFailed, `failed to get secret '${namespace}/${name}' (${usedFor}): ${why}`);

@@ -20,19 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reason } from '@eddy/api';
 import { ReconcileError, StallingError, redactUrls } from '@eddy/runtime';
+import type { SecretData } from '../secrets.ts';
 
-/**
- * The data of a Kubernetes Secret, key → value. A Buffer holds the decoded bytes; a string
- * holds the value as text (as in `stringData`), never base64. See {@link decodeSecretData}.
- */
-export type SecretData = Record<string, Buffer | string>;
-
-/** Decodes the base64 `data` of a Secret as the Kubernetes client returns it into {@link SecretData}. */
-export function decodeSecretData(data: Record<string, string> | undefined): SecretData {
-  const out: SecretData = {};
-  for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, 'base64');
-  return out;
-}
+export type { SecretData } from '../secrets.ts';
 
 /** The transports `spec.url` may use. */
 export type GitTransport = 'http' | 'https' | 'ssh';

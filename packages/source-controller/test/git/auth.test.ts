@@ -6,7 +6,6 @@ import { ReconcileError, StallingError } from '@eddy/runtime';
 import { runCommand } from '@eddy/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  decodeSecretData,
   gitAuthFromSecret,
   gitTransport,
   privateKeyEncrypted,
@@ -17,6 +16,7 @@ import {
   type GitSession,
   type SecretData,
 } from '../../src/git/auth.ts';
+import { decodeSecretData } from '../../src/secrets.ts';
 import { tempDir } from './fixtures.ts';
 
 /** SSH keys made with the real ssh-keygen: plain, passphrase-protected (OpenSSH and PEM formats). */
