@@ -225,6 +225,9 @@ export async function startEnvironment(opts: StartEnvironmentOptions): Promise<E
       `--kubeconfig=${kubeconfig}`,
       '--manage-all-nodes=true',
       '--cidr=10.244.0.0/16',
+      // Heartbeats through node Leases: without them kwok patches Node status only about once a
+      // minute, past the controller-manager's grace period, so Nodes flap NotReady and get tainted.
+      '--node-lease-duration-seconds=40',
       `--server-address=127.0.0.1:${kwokPort}`,
     ]);
     const nodeCount = Math.max(2, opts.nodes ?? 2);
