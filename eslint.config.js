@@ -1,7 +1,8 @@
 // One lint configuration for the whole repository. The module-boundary rule turns the
 // architecture's dependency rule into a build failure: api depends on nothing; runtime and ssa
-// on api; controllers and the cli on api, runtime and ssa; no controller imports another
-// controller or the cli. testkit is for tests only: allowed by the tags, refused in src/ below.
+// on api; render (@eddy/kustomize) on api and runtime; controllers and the cli on api, runtime,
+// ssa and render; no controller imports another controller or the cli. testkit is for tests
+// only: allowed by the tags, refused in src/ below.
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
@@ -23,8 +24,9 @@ export default tseslint.config(
             { sourceTag: 'type:api', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api', 'type:testkit'] },
             { sourceTag: 'type:ssa', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:testkit'] },
-            { sourceTag: 'type:controller', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:testkit'] },
-            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:testkit'] },
+            { sourceTag: 'type:render', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:testkit'] },
+            { sourceTag: 'type:controller', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:render', 'type:testkit'] },
+            { sourceTag: 'type:cli', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa', 'type:render', 'type:testkit'] },
             { sourceTag: 'type:testkit', onlyDependOnLibsWithTags: ['type:api', 'type:runtime', 'type:ssa'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
           ],

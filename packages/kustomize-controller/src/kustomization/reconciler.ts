@@ -25,11 +25,10 @@ import {
   type Reconciler,
 } from '@eddy/runtime';
 import { ApplyError, HealthCheckError, MissingKindError, ResourceManager, deleteAll, deleteStale, diff, entryFor, refOf, splitApiVersion, waitForSet, type ObjectRef } from '@eddy/ssa';
+import { build, collectVariables, substituteVariables } from '@eddy/kustomize';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { build } from '../build.ts';
 import { checkDependencies, type KustomizationLookup } from '../check-dependencies.ts';
 import { withArtifact } from '../fetch-artifact.ts';
-import { collectVariables, substituteVariables } from '../substitute.ts';
 
 /** The field manager of applied objects, as Flux's. */
 export const kustomizeFieldManager = 'kustomize-controller';

@@ -1,11 +1,9 @@
-// Pure parts of the build and fetch steps: overlay, generated kustomization, output parsing,
-// archive entry safety and digest verification.
+// Pure parts of the build step: overlay, generated kustomization, output parsing.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generatedKustomization, overlayKustomization, parseManifests } from '../../src/build.ts';
-import { isSafeEntry, verifyDigest } from '../../src/fetch-artifact.ts';
+import { generatedKustomization, overlayKustomization, parseManifests } from '../src/build.ts';
 
 describe('overlayKustomization', () => {
   it.each([
@@ -50,32 +48,5 @@ describe('parseManifests', () => {
   });
   it('names the malformed document', () => {
     expect(() => parseManifests('a: 1\n---\nb: [\n')).toThrow(/document 2/);
-  });
-});
-
-describe('isSafeEntry', () => {
-  it.each([
-    ['apps/a.yaml', 'File', undefined, true],
-    ['../a.yaml', 'File', undefined, false],
-    ['/etc/passwd', 'File', undefined, false],
-    ['a/../../b', 'File', undefined, false],
-    ['a/link', 'SymbolicLink', '../b.yaml', true],
-    ['a/link', 'SymbolicLink', '../../b.yaml', false],
-    ['a/link', 'SymbolicLink', '/etc/passwd', false],
-    ['a/hard', 'Link', 'b.yaml', true],
-    ['a/hard', 'Link', '../b.yaml', false],
-  ])('%s (%s → %s) is safe: %s', (path, type, linkpath, safe) => {
-    expect(isSafeEntry(path, type, linkpath)).toBe(safe);
-  });
-});
-
-describe('verifyDigest', () => {
-  const body = Buffer.from('hello');
-  const good = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
-  it('accepts the right digest', () => {
-    expect(() => verifyDigest({ digest: good, url: 'http://x' }, body)).not.toThrow();
-  });
-  it('names both digests on a mismatch', () => {
-    expect(() => verifyDigest({ digest: `sha256:${'0'.repeat(64)}`, url: 'http://x' }, body)).toThrow(`computed digest ${good} doesn't match advertised 'sha256:${'0'.repeat(64)}'`);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEnv } from '@eddy/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { build } from '../../src/build.ts';
+import { build } from '../src/build.ts';
 
 let scratch: string;
 let root: string;
