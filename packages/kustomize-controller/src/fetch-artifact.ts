@@ -9,13 +9,15 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, normalize, posix } from 'node:path';
 import { x as extractTar } from 'tar';
 import { Reason, type Artifact, type Kustomization } from '@eddy/api';
-import { ObjectClient, ReconcileError, WaitingError, checkCrossNamespaceRef, redactUrls } from '@eddy/runtime';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { ReconcileError, WaitingError, checkCrossNamespaceRef, redactUrls } from '@eddy/runtime';
+
+/** Finds a source by kind, namespace and name (the controller's informer caches); undefined when absent. */
+export type SourceLookup = (kind: string, namespace: string, name: string) => { status?: { artifact?: Artifact } } | undefined;
 
 /** Options of {@link withArtifact}. */
 export interface FetchArtifactOptions {
-  /** The controller's own client configuration (sources are read as the controller). */
-  kubeConfig: KubeConfig;
+  /** Finds the source (sources are read as the controller, from its cache). */
+  lookupSource: SourceLookup;
   /** `--no-cross-namespace-refs`. */
   noCrossNamespaceRefs: boolean;
   /** `--requeue-dependency`: how soon to look again when the source has no artifact. */
@@ -34,9 +36,6 @@ export interface FetchedArtifact {
   dir: string;
 }
 
-/** The API version of Flux's source kinds. */
-const sourceApiVersion = 'source.toolkit.fluxcd.io/v1';
-
 /**
  * Reads the Kustomization's source artifact, downloads, verifies and extracts it, calls `use`
  * with it, and removes the extracted files afterwards (whatever `use` does). Throws a
@@ -45,7 +44,7 @@ const sourceApiVersion = 'source.toolkit.fluxcd.io/v1';
  * download, a digest mismatch or an unsafe archive.
  */
 export async function withArtifact<T>(obj: Kustomization, opts: FetchArtifactOptions, use: (fetched: FetchedArtifact) => Promise<T>): Promise<T> {
-  const artifact = await sourceArtifact(obj, opts);
+  const artifact = sourceArtifact(obj, opts);
   const dir = await mkdtemp(join(tmpdir(), 'eddy-kustomization-'));
   try {
     const body = await download(artifact, opts);
@@ -59,21 +58,16 @@ export async function withArtifact<T>(obj: Kustomization, opts: FetchArtifactOpt
 }
 
 /** The source's `status.artifact`; WaitingError while there is none. */
-export async function sourceArtifact(obj: Kustomization, opts: Pick<FetchArtifactOptions, 'kubeConfig' | 'noCrossNamespaceRefs' | 'requeueDependencyMs' | 'signal'>): Promise<Artifact> {
+export function sourceArtifact(obj: Kustomization, opts: Pick<FetchArtifactOptions, 'lookupSource' | 'noCrossNamespaceRefs' | 'requeueDependencyMs'>): Artifact {
   const ref = obj.spec.sourceRef;
   const ownNamespace = obj.metadata.namespace ?? '';
   checkCrossNamespaceRef(ownNamespace, ref, opts.noCrossNamespaceRefs);
   const namespace = ref.namespace || ownNamespace;
-  const source = await new ObjectClient(opts.kubeConfig).find<{ status?: { artifact?: Artifact } }>(
-    { apiVersion: ref.apiVersion ?? sourceApiVersion, kind: ref.kind, metadata: { name: ref.name, namespace } },
-    opts.signal,
-  );
-  const artifact = source?.status?.artifact;
-  if (!artifact) {
-    const what = `${ref.kind}/${namespace}/${ref.name}`;
-    throw new WaitingError(Reason.ArtifactFailed, `Source '${what}' is not ready, artifact not found`, opts.requeueDependencyMs);
-  }
-  return artifact;
+  const source = opts.lookupSource(ref.kind, namespace, ref.name);
+  const what = `${ref.kind}/${namespace}/${ref.name}`;
+  if (!source) throw new WaitingError(Reason.ArtifactFailed, `Source '${what}' not found`, opts.requeueDependencyMs);
+  if (!source.status?.artifact) throw new WaitingError(Reason.ArtifactFailed, `Source '${what}' is not ready, artifact not found`, opts.requeueDependencyMs);
+  return source.status.artifact;
 }
 
 /** Downloads the artifact, refusing bodies over `maxBytes`. */

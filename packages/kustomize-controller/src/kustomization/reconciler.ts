@@ -28,7 +28,8 @@ import { ApplyError, HealthCheckError, MissingKindError, ResourceManager, delete
 import { build, collectVariables, substituteVariables } from '@eddy/kustomize';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { checkDependencies, type KustomizationLookup } from '../check-dependencies.ts';
-import { withArtifact } from '../fetch-artifact.ts';
+import { withArtifact, type SourceLookup } from '../fetch-artifact.ts';
+import { digestOf, recordSnapshot } from '../history.ts';
 
 /** The field manager of applied objects, as Flux's. */
 export const kustomizeFieldManager = 'kustomize-controller';
@@ -48,7 +49,18 @@ export interface KustomizationReconcilerDeps {
   maxArtifactBytes: number;
   /** Finds a Kustomization (a dependency) in the controller's cache. */
   lookup: KustomizationLookup;
+  /** Finds a source (GitRepository, OCIRepository, Bucket) in the controller's cache. */
+  lookupSource: SourceLookup;
 }
+
+/** One reconciliation in flight: when it started and, once built, what it will apply. */
+interface Attempt {
+  startedAt: Date;
+  built?: { digest: string; revision: string; originRevision?: string | undefined };
+}
+
+/** The artifact metadata key of the revision an OCI artifact was built from. */
+const originRevisionKey = 'org.opencontainers.image.revision';
 
 /** The labels that mark an object as applied by this Kustomization. */
 function ownerLabels(obj: Kustomization): Record<string, string> {
@@ -86,27 +98,31 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
 
     const intervalMs = parseDuration(obj.spec.interval).milliseconds;
     const retryIntervalMs = obj.spec.retryInterval ? parseDuration(obj.spec.retryInterval).milliseconds : intervalMs;
+    const attempt: Attempt = { startedAt: new Date() };
     try {
-      return await this.reconcileRevision(obj, ctx, kubeConfig, inventory, intervalMs);
+      const result = await this.reconcileRevision(obj, ctx, kubeConfig, inventory, intervalMs, attempt);
+      this.recordHistory(obj, attempt, Reason.ReconciliationSucceeded);
+      return result;
     } catch (err) {
       // Flux retries a failed build, apply or health check after spec.retryInterval; the
       // runtime records a WaitingError as Ready=False with its reason but sends no event.
       if (!(err instanceof ReconcileError)) throw err;
+      this.recordHistory(obj, attempt, err.reason);
       if (err instanceof HealthCheckError) markFalse(obj, ConditionType.Healthy, err.reason, err.message);
       ctx.event('Warning', err.reason, err.message);
       throw new WaitingError(err.reason, err.message, retryIntervalMs, { cause: err });
     }
   }
 
-  /** Fetch, build, apply, prune and health-check the source's current revision. */
-  private async reconcileRevision(obj: Kustomization, ctx: ReconcileContext, kubeConfig: KubeConfig, inventory: readonly ResourceRef[], intervalMs: number): Promise<ReconcileResult> {
+  /** Fetch, build, apply, prune and health-check the source's current revision; `attempt` learns what was built. */
+  private async reconcileRevision(obj: Kustomization, ctx: ReconcileContext, kubeConfig: KubeConfig, inventory: readonly ResourceRef[], intervalMs: number, attempt: Attempt): Promise<ReconcileResult> {
     const timeoutMs = obj.spec.timeout ? parseDuration(obj.spec.timeout).milliseconds : intervalMs;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
 
     // Fetch the source artifact, build it, and apply the objects.
     const { revision, objects, changeLog } = await withArtifact(
       obj,
-      { kubeConfig: ctx.kubeConfig, noCrossNamespaceRefs: this.deps.noCrossNamespaceRefs, requeueDependencyMs: this.deps.requeueDependencyMs, maxBytes: this.deps.maxArtifactBytes, timeoutMs, signal },
+      { lookupSource: this.deps.lookupSource, noCrossNamespaceRefs: this.deps.noCrossNamespaceRefs, requeueDependencyMs: this.deps.requeueDependencyMs, maxBytes: this.deps.maxArtifactBytes, timeoutMs, signal },
       async ({ artifact, dir }) => {
         (obj.status ??= {}).lastAttemptedRevision = artifact.revision;
         await ctx.progress(`Building manifests for revision ${artifact.revision}`);
@@ -119,6 +135,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
               ...(postBuild.substituteStrategy ? { substituteStrategy: postBuild.substituteStrategy } : {}),
             })
           : built;
+        attempt.built = { digest: digestOf(manifests), revision: artifact.revision, originRevision: artifact.metadata?.[originRevisionKey] };
         await ctx.progress(`Applying revision ${artifact.revision}`);
         const lines = await this.apply(obj, kubeConfig, ctx.log, manifests, timeoutMs, signal);
         return { revision: artifact.revision, objects: manifests, changeLog: lines };
@@ -145,8 +162,17 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     }
 
     obj.status.lastAppliedRevision = revision;
+    if (attempt.built?.originRevision) obj.status.lastAppliedOriginRevision = attempt.built.originRevision;
+    else delete obj.status.lastAppliedOriginRevision;
     markTrue(obj, ConditionType.Ready, Reason.ReconciliationSucceeded, `Applied revision: ${revision}`);
     return ctx.requeueAtInterval();
+  }
+
+  /** Records the attempt in `status.history` once something was built (a failed fetch or build leaves no snapshot). */
+  private recordHistory(obj: Kustomization, attempt: Attempt, status: string): void {
+    if (!attempt.built) return;
+    const { digest, revision, originRevision } = attempt.built;
+    (obj.status ??= {}).history = recordSnapshot(obj.status.history, { digest, revision, status, startedAt: attempt.startedAt, finishedAt: new Date(), ...(originRevision ? { originRevision } : {}) });
   }
 
   /** The client configuration of the tenant: the service account to impersonate, if any. */

@@ -5,6 +5,7 @@ import type { Kustomization } from '@eddy/api';
 import { eventually, kubeConfig, testEnv, testNamespace } from '@eddy/testkit';
 import { describe, expect, it } from 'vitest';
 import { kustomizeTestbed } from '../fixtures/kustomize-manager.ts';
+import { conditionsOf as conditions, createKustomization as create, readKustomization as read } from '../fixtures/kustomizations.ts';
 
 const gvp = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
 const bed = kustomizeTestbed();
@@ -42,16 +43,6 @@ async function setup(prefix: string, opts: { noCrossNamespaceRefs?: boolean } = 
   return ns;
 }
 
-async function create(ns: string, name: string, spec: Partial<Kustomization['spec']>): Promise<void> {
-  const body = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name }, spec: { interval: '1h', prune: true, targetNamespace: ns, sourceRef: { kind: 'GitRepository', name: 'repo' }, ...spec } };
-  await kubeConfig(testEnv()).makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ ...gvp, namespace: ns, body });
-}
-
-async function read(ns: string, name: string): Promise<Kustomization> {
-  return (await kubeConfig(testEnv()).makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...gvp, namespace: ns, name })) as Kustomization;
-}
-
-const conditions = (o: Kustomization) => (o.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })).sort((a, b) => a.type.localeCompare(b.type));
 type Cond = ReturnType<typeof conditions>[number];
 
 /** Waits until the Kustomization's conditions are exactly `want` (a function may match messages loosely). */
@@ -76,13 +67,13 @@ describe('Kustomization dependsOn', () => {
     const ns = await setup('ks-deps');
     const rev = 'main@sha1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
     await bed.source().publish(kc(), ns, 'repo', rev, { 'a/cm.yaml': configMap('cm-a'), 'c/cm.yaml': configMap('cm-c') });
-    // b's source has no artifact yet, so b stays not Ready until it is published.
+    // b's source does not exist yet, so b stays not Ready until it is published.
     await create(ns, 'c', { path: './c', dependsOn: [{ name: 'b' }] });
     await create(ns, 'b', { path: './b', dependsOn: [{ name: 'a' }], sourceRef: { kind: 'GitRepository', name: 'repo-b' } });
     await create(ns, 'a', { path: './a' });
 
     const a = await conditionsBecome(ns, 'a', [ready(rev)], 'Ready');
-    await conditionsBecome(ns, 'b', [{ type: 'Ready', status: 'False', reason: 'ArtifactFailed', message: `Source 'GitRepository/${ns}/repo-b' is not ready, artifact not found` }], 'waiting for its source');
+    await conditionsBecome(ns, 'b', [{ type: 'Ready', status: 'False', reason: 'ArtifactFailed', message: `Source 'GitRepository/${ns}/repo-b' not found` }], 'waiting for its source');
     await conditionsBecome(ns, 'c', [{ type: 'Ready', status: 'False', reason: 'DependencyNotReady', message: `dependency '${ns}/b' is not ready` }], 'waiting for b');
     await expect(core().readNamespacedConfigMap({ name: 'cm-c', namespace: ns })).rejects.toMatchObject({ code: 404 });
 

@@ -1,12 +1,11 @@
 // Kustomization end to end against the real cluster, with the source faked through its status
 // and an artifact served from this process (STYLE habit 2).
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import type { Kustomization } from '@eddy/api';
-import { eventually, kubeConfig, runCommand, testEnv, testNamespace } from '@eddy/testkit';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { kubeConfig, runCommand, testEnv, testNamespace } from '@eddy/testkit';
 import { describe, expect, it } from 'vitest';
 import { kustomizeTestbed } from '../fixtures/kustomize-manager.ts';
+import { createKustomization as create, readyAt, readyFalse, requestReconcile } from '../fixtures/kustomizations.ts';
 
-const gvp = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
 const bed = kustomizeTestbed();
 
 const kc = () => bed.kubeConfig();
@@ -49,45 +48,6 @@ async function setup(prefix: string): Promise<string> {
   return ns;
 }
 
-async function create(ns: string, name: string, spec: Partial<Kustomization['spec']>): Promise<void> {
-  const body = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name }, spec: { interval: '1h', prune: true, targetNamespace: ns, sourceRef: { kind: 'GitRepository', name: 'repo' }, ...spec } };
-  await kubeConfig(testEnv()).makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ ...gvp, namespace: ns, body });
-}
-
-async function read(ns: string, name: string): Promise<Kustomization> {
-  return (await kubeConfig(testEnv()).makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...gvp, namespace: ns, name })) as Kustomization;
-}
-
-async function requestReconcile(ns: string, name: string, token: string): Promise<void> {
-  await runCommand(testEnv().tools.kubectl, ['--kubeconfig', testEnv().kubeconfig, '-n', ns, 'annotate', '--overwrite', `kustomization/${name}`, `reconcile.fluxcd.io/requestedAt=${token}`]);
-}
-
-const conditions = (o: Kustomization) => (o.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })).sort((a, b) => a.type.localeCompare(b.type));
-
-async function readyAt(ns: string, name: string, revision: string, token?: string): Promise<Kustomization> {
-  return await eventually(
-    async () => {
-      const o = await read(ns, name);
-      expect(o.status?.lastAppliedRevision).toBe(revision);
-      if (token) expect(o.status?.lastHandledReconcileAt).toBe(token);
-      expect(conditions(o)).toEqual([{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${revision}` }]);
-      return o;
-    },
-    { timeoutMs: 60_000, description: `Kustomization ${name} Ready at ${revision}` },
-  );
-}
-
-async function readyFalse(ns: string, name: string, reason: string): Promise<Kustomization> {
-  return await eventually(
-    async () => {
-      const o = await read(ns, name);
-      expect(o.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason });
-      return o;
-    },
-    { timeoutMs: 60_000, description: `Kustomization ${name} Ready=False ${reason}` },
-  );
-}
-
 describe('Kustomization', () => {
   it('applies plain manifests, records the inventory, prunes what a new revision drops (keeping prune: disabled), and reverts a kubectl scale', async () => {
     const ns = await setup('ks-apply');
@@ -112,7 +72,7 @@ describe('Kustomization', () => {
     // A kubectl scale is reverted on the next reconcile.
     await runCommand(testEnv().tools.kubectl, ['--kubeconfig', testEnv().kubeconfig, '-n', ns, 'scale', 'deployment/web', '--replicas=3']);
     await requestReconcile(ns, 'app', 'scale');
-    await readyAt(ns, 'app', rev1, 'scale');
+    await readyAt(ns, 'app', rev1, { token: 'scale' });
     const apps = kubeConfig(testEnv()).makeApiClient(AppsV1Api);
     expect((await apps.readNamespacedDeployment({ name: 'web', namespace: ns })).spec?.replicas).toBe(1);
 
@@ -120,7 +80,7 @@ describe('Kustomization', () => {
     const rev2 = 'main@sha1:2222222222222222222222222222222222222222';
     await bed.source().publish(kc(), ns, 'repo', rev2, { 'apps/deploy.yaml': deployment, 'apps/svc.yaml': service });
     await requestReconcile(ns, 'app', 'rev2');
-    const pruned = await readyAt(ns, 'app', rev2, 'rev2');
+    const pruned = await readyAt(ns, 'app', rev2, { token: 'rev2' });
     expect(pruned.status?.inventory?.entries.map((e) => e.id).sort()).toEqual([`${ns}_web__Service`, `${ns}_web_apps_Deployment`].sort());
     await expect(core.readNamespacedConfigMap({ name: 'settings', namespace: ns })).rejects.toMatchObject({ code: 404 });
     expect((await core.readNamespacedConfigMap({ name: 'kept', namespace: ns })).metadata?.name).toBe('kept');

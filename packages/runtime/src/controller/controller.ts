@@ -88,13 +88,19 @@ export class Controller<T extends ReconciledObject> {
     opts.informer.on('delete', (obj) => this.forgetMetrics(obj));
   }
 
-  /** Also reconciles our objects when objects of another informer change (`map` says which). */
-  watch<U extends ReconciledObject>(informer: Informer<U>, map: (obj: U) => ReconcileRequest[]): void {
+  /**
+   * Also reconciles our objects when objects of another informer change (`map` says which).
+   * `updated`, when given, filters update events (say, only a new artifact revision matters),
+   * so a status-only change of the other object does not rerun every reconciler that maps to it.
+   */
+  watch<U extends ReconciledObject>(informer: Informer<U>, map: (obj: U) => ReconcileRequest[], opts: { updated?: (oldObj: U, newObj: U) => boolean } = {}): void {
     const enqueue = (obj: U): void => {
       for (const r of map(obj)) this.queue.add(keyOf(r.namespace, r.name));
     };
     informer.on('add', enqueue);
-    informer.on('update', (_old, obj) => enqueue(obj));
+    informer.on('update', (old, obj) => {
+      if (!opts.updated || opts.updated(old, obj)) enqueue(obj);
+    });
     informer.on('delete', enqueue);
   }
 
