@@ -25,7 +25,7 @@ export interface BuildOptions {
 }
 
 /** The file names kustomize recognises as a kustomization. */
-const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+export const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 /** The most stderr bytes kept for an error message. */
 const maxStderrBytes = 16 * 1024;
 

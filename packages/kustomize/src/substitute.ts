@@ -58,7 +58,7 @@ function substitutionDisabled(obj: Record<string, unknown>): boolean {
 }
 
 /** `Kind/namespace/name` (or `Kind/name` for a cluster-scoped object), as Flux names an object in messages. */
-function objectName(obj: Record<string, unknown>): string {
+export function objectName(obj: Record<string, unknown>): string {
   const meta = (obj['metadata'] ?? {}) as { name?: string; namespace?: string };
   const kind = typeof obj['kind'] === 'string' ? obj['kind'] : 'Object';
   return meta.namespace ? `${kind}/${meta.namespace}/${meta.name ?? ''}` : `${kind}/${meta.name ?? ''}`;

@@ -12,6 +12,7 @@ export { kubeConfig, testNamespace, uniqueName } from './kube.ts';
 export { createGitRepo, gitSshEnv, type GitServerRepo } from './git.ts';
 export { getBlob, getManifest, ociManifestMediaType, pushArtifact, pushBlob, pushManifest, sha256Digest, type RegistryEndpoint } from './oci.ts';
 export { chartPath, publishChart } from './helm.ts';
+export { ageKeygen, sopsEncrypt, type AgeKey, type SopsTestFormat } from './sops.ts';
 export { installEddyCrds } from './crds.ts';
 export { installWidgetCrd, widgetApiVersion, widgetCrd, widgetGroup, widgetPlural, widgetVersion, type Widget } from './widget.ts';
 
