@@ -1,0 +1,3 @@
+import { withCluster } from '../../vitest.shared.ts';
+
+export default withCluster;
