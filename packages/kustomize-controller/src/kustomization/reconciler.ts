@@ -3,7 +3,7 @@
  * kustomize and server-side applies the result. The story, top to bottom:
  *
  *   lifecycle (deleted → prune the inventory per deletionPolicy; finalizer; suspended)
- *   → dependencies Ready → fetch the source artifact → build → apply (as the tenant) → prune stale objects
+ *   → dependencies Ready → fetch the source artifact → build (SOPS-decrypted) → apply (as the tenant) → prune stale objects
  *   → health checks → inventory and Ready
  *
  * As Flux's, a failure after the dependency check is retried after `spec.retryInterval`
@@ -25,7 +25,7 @@ import {
   type Reconciler,
 } from '@eddy/runtime';
 import { ApplyError, HealthCheckError, MissingKindError, ResourceManager, deleteAll, deleteStale, diff, entryFor, refOf, splitApiVersion, waitForSet, type ObjectRef } from '@eddy/ssa';
-import { build, collectVariables, substituteVariables } from '@eddy/kustomize';
+import { build, collectVariables, loadDecryptor, substituteVariables } from '@eddy/kustomize';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { checkDependencies, type KustomizationLookup } from '../check-dependencies.ts';
 import { withArtifact, type SourceLookup } from '../fetch-artifact.ts';
@@ -126,7 +126,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       async ({ artifact, dir }) => {
         (obj.status ??= {}).lastAttemptedRevision = artifact.revision;
         await ctx.progress(`Building manifests for revision ${artifact.revision}`);
-        const built = await build(dir, obj.spec, artifact.revision, { kustomizeBin: this.deps.kustomizeBin, env: this.deps.toolEnv, timeoutMs, signal });
+        // SOPS-decrypt the sources kustomize reads, build, then decrypt the built objects; the keys are read as the controller, as Flux's.
+        const decryptor = await loadDecryptor(new ObjectClient(ctx.kubeConfig), obj.metadata.namespace ?? '', obj.spec.decryption, signal);
+        await decryptor.decryptSources(dir, obj.spec.path);
+        const built = await decryptor.decryptObjects(await build(dir, obj.spec, artifact.revision, { kustomizeBin: this.deps.kustomizeBin, env: this.deps.toolEnv, timeoutMs, signal }));
         // Post-build substitution, with the variables read as the tenant (its RBAC decides).
         const postBuild = obj.spec.postBuild;
         const manifests = postBuild
