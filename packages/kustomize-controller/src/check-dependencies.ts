@@ -3,7 +3,8 @@
  * every Kustomization it depends on exists, is Ready, and has observed its latest generation.
  */
 import { ConditionType, Reason, type Kustomization } from '@eddy/api';
-import { WaitingError, checkCrossNamespaceRef } from '@eddy/runtime';
+import { StallingError, WaitingError, checkCrossNamespaceRef } from '@eddy/runtime';
+import { InvalidCelExpressionError, compileBooleanExpression, type BooleanExpression } from '@eddy/ssa';
 
 /** Finds a Kustomization by namespace and name (the controller's informer cache); undefined when absent. */
 export type KustomizationLookup = (namespace: string, name: string) => Kustomization | undefined;
@@ -35,12 +36,37 @@ export function isDependencyReady(dep: Kustomization): boolean {
  */
 export function checkDependencies(obj: Kustomization, lookup: KustomizationLookup, opts: CheckDependenciesOptions): void {
   const own = obj.metadata.namespace ?? '';
-  for (const d of obj.spec.dependsOn ?? []) {
+  const readyExprs = compileReadyExprs(obj);
+  (obj.spec.dependsOn ?? []).forEach((d, i) => {
     checkCrossNamespaceRef(own, { kind: 'Kustomization', name: d.name, namespace: d.namespace }, opts.noCrossNamespaceRefs);
     const namespace = d.namespace || own;
     const dep = lookup(namespace, d.name);
-    if (!dep || !isDependencyReady(dep)) {
+    const readyExpr = readyExprs[i];
+    if (!dep || !(readyExpr ? evaluateReadyExpr(readyExpr, dep, obj) : isDependencyReady(dep))) {
       throw new WaitingError(Reason.DependencyNotReady, `dependency '${namespace}/${d.name}' is not ready`, opts.requeueDependencyMs);
     }
+  });
+}
+
+/**
+ * The compiled `spec.dependsOn[].readyExpr`s (undefined where none is set). As in Flux without
+ * the AdditiveCELDependencyCheck gate, an expression replaces the built-in Ready check; it sees
+ * the dependency as `dep` and this Kustomization as `self`. An invalid one stalls.
+ */
+function compileReadyExprs(obj: Kustomization): (BooleanExpression | undefined)[] {
+  try {
+    return (obj.spec.dependsOn ?? []).map((d, i) => (d.readyExpr ? compileBooleanExpression(`spec.dependsOn[${i}].readyExpr`, d.readyExpr, ['dep', 'self']) : undefined));
+  } catch (err) {
+    if (err instanceof InvalidCelExpressionError) throw new StallingError(Reason.InvalidCELExpression, err.message);
+    throw err;
+  }
+}
+
+/** A readyExpr that cannot be evaluated (a field missing on the dependency) counts as not ready. */
+function evaluateReadyExpr(expr: BooleanExpression, dep: Kustomization, self: Kustomization): boolean {
+  try {
+    return expr({ dep, self });
+  } catch {
+    return false;
   }
 }

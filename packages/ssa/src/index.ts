@@ -9,5 +9,6 @@ export * from './apply/errors.ts';
 export { subjectOf } from './apply/object.ts';
 export * from './inventory/inventory.ts';
 export * from './inventory/prune.ts';
+export * from './health/cel.ts';
 export * from './health/kstatus.ts';
 export * from './health/wait.ts';

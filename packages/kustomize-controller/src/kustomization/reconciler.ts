@@ -14,6 +14,7 @@ import {
   KubeApiError,
   ObjectClient,
   ReconcileError,
+  StallingError,
   WaitingError,
   deleteCondition,
   impersonatingKubeConfig,
@@ -24,7 +25,23 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from '@eddy/runtime';
-import { ApplyError, HealthCheckError, MissingKindError, ResourceManager, deleteAll, deleteStale, diff, entryFor, refOf, splitApiVersion, waitForSet, type ObjectRef } from '@eddy/ssa';
+import {
+  ApplyError,
+  HealthCheckError,
+  InvalidCelExpressionError,
+  MissingKindError,
+  ResourceManager,
+  celStatusReader,
+  deleteAll,
+  deleteStale,
+  diff,
+  entryFor,
+  refOf,
+  splitApiVersion,
+  waitForSet,
+  type ObjectRef,
+  type StatusReader,
+} from '@eddy/ssa';
 import { build, collectVariables, loadDecryptor, substituteVariables } from '@eddy/kustomize';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { checkDependencies, type KustomizationLookup } from '../check-dependencies.ts';
@@ -65,6 +82,18 @@ const originRevisionKey = 'org.opencontainers.image.revision';
 /** The labels that mark an object as applied by this Kustomization. */
 function ownerLabels(obj: Kustomization): Record<string, string> {
   return { [Label.KustomizeName]: obj.metadata.name ?? '', [Label.KustomizeNamespace]: obj.metadata.namespace ?? '' };
+}
+
+/** The CEL status reader of `spec.healthCheckExprs`, if any; an invalid expression stalls (InvalidCELExpression) until the spec changes. */
+function compileHealthCheckExprs(obj: Kustomization): StatusReader | undefined {
+  const exprs = obj.spec.healthCheckExprs ?? [];
+  if (exprs.length === 0) return undefined;
+  try {
+    return celStatusReader(exprs);
+  } catch (err) {
+    if (err instanceof InvalidCelExpressionError) throw new StallingError(Reason.InvalidCELExpression, err.message);
+    throw err;
+  }
 }
 
 /** The Kustomization reconciler. */
@@ -118,6 +147,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   private async reconcileRevision(obj: Kustomization, ctx: ReconcileContext, kubeConfig: KubeConfig, inventory: readonly ResourceRef[], intervalMs: number, attempt: Attempt): Promise<ReconcileResult> {
     const timeoutMs = obj.spec.timeout ? parseDuration(obj.spec.timeout).milliseconds : intervalMs;
     const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+    const statusReader = compileHealthCheckExprs(obj);
 
     // Fetch the source artifact, build it, and apply the objects.
     const { revision, objects, changeLog } = await withArtifact(
@@ -158,7 +188,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       : (obj.spec.healthChecks ?? []).map((h) => ({ ...splitApiVersion(h.apiVersion ?? ''), kind: h.kind, name: h.name, namespace: h.namespace ?? obj.metadata.namespace ?? '' }));
     if (refs.length) {
       await ctx.progress(`Running health checks for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
-      await waitForSet(kubeConfig, refs, { signal: ctx.signal, timeoutMs });
+      await waitForSet(kubeConfig, refs, { signal: ctx.signal, timeoutMs, ...(statusReader ? { statusReader } : {}) });
       markTrue(obj, ConditionType.Healthy, Reason.Succeeded, 'Health check passed');
     } else {
       deleteCondition(obj, ConditionType.Healthy);

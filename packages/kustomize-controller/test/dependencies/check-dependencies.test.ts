@@ -4,7 +4,7 @@ import { StallingError, WaitingError } from '@eddy/runtime';
 import { describe, expect, it } from 'vitest';
 import { checkDependencies, dependencyKeys, isDependencyReady } from '../../src/check-dependencies.ts';
 
-function ks(namespace: string, name: string, opts: { dependsOn?: { name: string; namespace?: string }[]; ready?: 'True' | 'False'; generation?: number; observed?: number } = {}): Kustomization {
+function ks(namespace: string, name: string, opts: { dependsOn?: { name: string; namespace?: string; readyExpr?: string }[]; ready?: 'True' | 'False'; generation?: number; observed?: number } = {}): Kustomization {
   return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
@@ -76,6 +76,34 @@ describe('checkDependencies', () => {
       [readyInfra],
       { ...opts, noCrossNamespaceRefs: true },
       { stalled: 'AccessDenied', message: "can't access 'Kustomization/infra/b', cross-namespace references have been blocked (--no-cross-namespace-refs)" },
+    ],
+    [
+      'a readyExpr that replaces the Ready check (true although not Ready)',
+      ks('apps', 'x', { dependsOn: [{ name: 'a', readyExpr: "dep.metadata.generation == 2 && self.metadata.name == 'x'" }] }),
+      [staleA],
+      opts,
+      'ok',
+    ],
+    [
+      'a readyExpr that is false although Ready',
+      ks('apps', 'x', { dependsOn: [{ name: 'a', readyExpr: "dep.status.conditions.exists(c, c.type == 'Healthy')" }] }),
+      [readyA],
+      opts,
+      { waiting: 'DependencyNotReady', message: "dependency 'apps/a' is not ready", after: 1234 },
+    ],
+    [
+      'a readyExpr naming a field the dependency lacks',
+      ks('apps', 'x', { dependsOn: [{ name: 'a', readyExpr: "dep.status.lastAppliedRevision != ''" }] }),
+      [readyA],
+      opts,
+      { waiting: 'DependencyNotReady', message: "dependency 'apps/a' is not ready", after: 1234 },
+    ],
+    [
+      'an invalid readyExpr',
+      ks('apps', 'x', { dependsOn: [{ name: 'a' }, { name: 'a', readyExpr: 'dep.status ==' }] }),
+      [readyA],
+      opts,
+      { stalled: 'InvalidCELExpression', message: expect.stringMatching(/^invalid CEL expression in spec\.dependsOn\[1\]\.readyExpr: .+/) },
     ],
     ['a same-namespace dependency while blocked', ks('apps', 'x', { dependsOn: [{ name: 'a', namespace: 'apps' }] }), [readyA], { ...opts, noCrossNamespaceRefs: true }, 'ok'],
   ] as const)('%s', (_name, obj, objs, o, want) => {

@@ -9,6 +9,7 @@ import { ObjectClient, ReconcileError, mapLimit, redactUrls } from '@eddy/runtim
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../inventory/error-message.ts';
 import { stubOf, subjectOf, type ObjectRef } from '../inventory/inventory.ts';
+import type { StatusReader } from './cel.ts';
 import { computeStatus, type KStatus } from './kstatus.ts';
 
 /** The health of one object. */
@@ -27,6 +28,8 @@ export interface CheckHealthOptions {
   concurrency?: number;
   /** Time allowed for each read (default 30 s). */
   requestTimeoutMs?: number;
+  /** A custom status for some kinds (CEL health checks); kstatus decides for the rest. */
+  statusReader?: StatusReader;
 }
 
 /** Options of {@link waitForSet}. */
@@ -72,7 +75,7 @@ async function checkWith(client: ObjectClient, refs: readonly ObjectRef[], opts:
     try {
       const live = await client.find<Record<string, unknown>>(stubOf(ref), opts.signal);
       if (!live) return { ref, subject, status: 'NotFound', message: 'Resource not found' };
-      return { ref, subject, ...computeStatus(live) };
+      return { ref, subject, ...(opts.statusReader?.(live) ?? computeStatus(live)) };
     } catch (err) {
       return { ref, subject, status: 'Unknown', message: errorMessage(err) };
     }
