@@ -37,7 +37,8 @@ const gadget = (group: string, name: string) => `apiVersion: ${group}/v1\nkind: 
 /** Sets a Gadget's status.phase, as its controller would. */
 async function setPhase(group: string, ns: string, name: string, phase: string): Promise<void> {
   const client = new ObjectClient(bed.kubeConfig());
-  await client.apply({ apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name, namespace: ns }, status: { phase } }, { fieldManager: 'gadget-controller', subresource: 'status' });
+  const withStatus = { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name, namespace: ns }, status: { phase } };
+  await client.apply(withStatus, { fieldManager: 'gadget-controller', subresource: 'status' });
 }
 
 const healthCheckExprs = (group: string) => [
