@@ -1,9 +1,13 @@
 // SOPS decryption through the reconciler, with fixtures encrypted by the real sops for keys from
 // the real age-keygen: an encrypted Secret manifest and a secretGenerator reading an encrypted
 // .env apply as plaintext; a revision encrypted for another key fails naming the file and its
-// recipients, with no key material, and leaves the earlier Secrets in place.
-import { CoreV1Api } from '@kubernetes/client-node';
-import { ageKeygen, kubeConfig, sopsEncrypt, testEnv, testNamespace } from '@eddy/testkit';
+// recipients, with no key material, and leaves the earlier Secrets in place. The Kustomization of
+// docs/kustomizations/sops.md is accepted by the API server.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { ageKeygen, kubeConfig, repoRoot, sopsEncrypt, testEnv, testNamespace } from '@eddy/testkit';
 import { describe, expect, it } from 'vitest';
 import { kustomizeTestbed } from '../fixtures/kustomize-manager.ts';
 import { createKustomization as create, readyAt, readyFalse, readyMessage, requestReconcile } from '../fixtures/kustomizations.ts';
@@ -74,5 +78,15 @@ describe('SOPS decryption', () => {
     await bed.source().publish(bed.kubeConfig(), ns, 'repo', rev, { 'app/secret.yaml': secretManifest('plain') });
     await create(ns, 'app', { path: './app', decryption: { provider: 'sops', secretRef: { name: 'absent' } } });
     expect(readyMessage(await readyFalse(ns, 'app', 'BuildFailed'))).toBe(`decryption Secret '${ns}/absent' not found`);
+  });
+
+  it('the docs example Kustomization is accepted by the API server', async () => {
+    const page = await readFile(join(repoRoot(), 'docs', 'kustomizations', 'sops.md'), 'utf8');
+    const objects = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1] ?? '') as KubernetesObject & { spec?: unknown }).filter((o) => o.kind === 'Kustomization');
+    expect(objects.map((o) => o.spec)).toMatchObject([{ decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } }]);
+    const ns = await testNamespace(testEnv(), 'ks-sops-docs');
+    const api = KubernetesObjectApi.makeApiClient(kubeConfig(testEnv()));
+    const created = await api.create({ ...objects[0], metadata: { ...objects[0]?.metadata, namespace: ns } }, undefined, 'All');
+    expect(created.metadata?.name).toBe('apps');
   });
 });
