@@ -8,3 +8,4 @@
 export { build, generatedKustomization, overlayKustomization, parseManifests, type BuildOptions, type BuildSpec } from './build.ts';
 export { Decryptor, loadDecryptor, parseAgeIdentities, type AgeIdentity, type DecryptionKeys } from './decrypt.ts';
 export { collectVariables, envsubst, substituteVariables, variableNamePattern, type SubstituteOptions } from './substitute.ts';
+export { render, type RenderOptions, type RenderSpec } from './render.ts';

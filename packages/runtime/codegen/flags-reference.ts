@@ -5,9 +5,9 @@
  *   node packages/runtime/codegen/flags-reference.ts          write it
  *   node packages/runtime/codegen/flags-reference.ts --check  fail when the committed file differs
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheckGeneratedPage } from '../src/flags/generated-page.ts';
 import { runtimeFlags } from '../src/flags/runtime-flags.ts';
 
 /** Where the page lives. */
@@ -28,14 +28,4 @@ export function flagsReferencePage(): string {
   ].join('\n');
 }
 
-if (import.meta.main) {
-  if (process.argv.includes('--check')) {
-    const current = await readFile(flagsReferencePath, 'utf8').catch(() => '');
-    if (current !== flagsReferencePage()) {
-      console.error('docs/reference/controller-flags.md is out of date: run npm run docs:flags');
-      process.exit(1);
-    }
-  } else {
-    await writeFile(flagsReferencePath, flagsReferencePage());
-  }
-}
+if (import.meta.main) await writeOrCheckGeneratedPage(flagsReferencePath, flagsReferencePage(), process.argv, 'npm run docs:flags');

@@ -4,9 +4,9 @@
  *   node packages/source-controller/codegen/flags-reference.ts          write it
  *   node packages/source-controller/codegen/flags-reference.ts --check  fail when it differs
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheckGeneratedPage } from '@eddy/runtime';
 import { sourceControllerFlags } from '../src/flags.ts';
 
 /** Where the page lives. */
@@ -26,13 +26,4 @@ export function flagsReferencePage(): string {
   ].join('\n');
 }
 
-if (import.meta.main) {
-  if (process.argv.includes('--check')) {
-    if ((await readFile(flagsReferencePath, 'utf8').catch(() => '')) !== flagsReferencePage()) {
-      console.error('docs/reference/source-controller-flags.md is out of date: run npm run docs:flags');
-      process.exit(1);
-    }
-  } else {
-    await writeFile(flagsReferencePath, flagsReferencePage());
-  }
-}
+if (import.meta.main) await writeOrCheckGeneratedPage(flagsReferencePath, flagsReferencePage(), process.argv, 'npm run docs:flags');

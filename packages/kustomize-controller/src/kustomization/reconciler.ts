@@ -20,7 +20,9 @@ import {
   impersonatingKubeConfig,
   markFalse,
   markTrue,
+  remoteKubeConfig,
   tenantServiceAccount,
+  type RemoteKubeConfigOptions,
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
@@ -42,7 +44,7 @@ import {
   type ObjectRef,
   type StatusReader,
 } from '@eddy/ssa';
-import { build, collectVariables, loadDecryptor, substituteVariables } from '@eddy/kustomize';
+import { collectVariables, loadDecryptor, render } from '@eddy/kustomize';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { checkDependencies, type KustomizationLookup } from '../check-dependencies.ts';
 import { withArtifact, type SourceLookup } from '../fetch-artifact.ts';
@@ -68,6 +70,8 @@ export interface KustomizationReconcilerDeps {
   lookup: KustomizationLookup;
   /** Finds a source (GitRepository, OCIRepository, Bucket) in the controller's cache. */
   lookupSource: SourceLookup;
+  /** `--insecure-kubeconfig-exec` / `--insecure-kubeconfig-tls`: what a `spec.kubeConfig` kubeconfig may use. */
+  remoteKubeConfig?: RemoteKubeConfigOptions;
 }
 
 /** One reconciliation in flight: when it started and, once built, what it will apply. */
@@ -105,10 +109,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 
   async reconcile(obj: Kustomization, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const kubeConfig = this.tenantKubeConfig(obj, ctx.kubeConfig);
     const inventory = obj.status?.inventory?.entries ?? [];
     // Lifecycle.
     if (obj.metadata.deletionTimestamp) {
+      const kubeConfig = await this.targetKubeConfig(obj, ctx);
       const changes = await deleteAll(kubeConfig, inventory, {
         policy: obj.spec.deletionPolicy ?? 'MirrorPrune',
         prune: obj.spec.prune,
@@ -124,6 +128,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     if (obj.spec.suspend) return ctx.suspended();
 
     checkDependencies(obj, this.deps.lookup, this.deps);
+    const kubeConfig = await this.targetKubeConfig(obj, ctx);
 
     const intervalMs = parseDuration(obj.spec.interval).milliseconds;
     const retryIntervalMs = obj.spec.retryInterval ? parseDuration(obj.spec.retryInterval).milliseconds : intervalMs;
@@ -156,18 +161,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       async ({ artifact, dir }) => {
         (obj.status ??= {}).lastAttemptedRevision = artifact.revision;
         await ctx.progress(`Building manifests for revision ${artifact.revision}`);
-        // SOPS-decrypt the sources kustomize reads, build, then decrypt the built objects; the keys are read as the controller, as Flux's.
+        // The SOPS keys are read as the controller, as Flux's; the post-build variables as the tenant.
         const decryptor = await loadDecryptor(new ObjectClient(ctx.kubeConfig), obj.metadata.namespace ?? '', obj.spec.decryption, signal);
-        await decryptor.decryptSources(dir, obj.spec.path);
-        const built = await decryptor.decryptObjects(await build(dir, obj.spec, artifact.revision, { kustomizeBin: this.deps.kustomizeBin, env: this.deps.toolEnv, timeoutMs, signal }));
-        // Post-build substitution, with the variables read as the tenant (its RBAC decides).
-        const postBuild = obj.spec.postBuild;
-        const manifests = postBuild
-          ? substituteVariables(built, await collectVariables(new ObjectClient(kubeConfig), obj.metadata.namespace ?? '', postBuild, signal), {
-              strict: true,
-              ...(postBuild.substituteStrategy ? { substituteStrategy: postBuild.substituteStrategy } : {}),
-            })
-          : built;
+        const variables = obj.spec.postBuild ? await collectVariables(new ObjectClient(this.variablesKubeConfig(obj, ctx)), obj.metadata.namespace ?? '', obj.spec.postBuild, signal) : {};
+        const manifests = await render(dir, obj.spec, artifact.revision, { kustomizeBin: this.deps.kustomizeBin, env: this.deps.toolEnv, timeoutMs, signal, decryptor, variables });
         attempt.built = { digest: digestOf(manifests), revision: artifact.revision, originRevision: artifact.metadata?.[originRevisionKey] };
         await ctx.progress(`Applying revision ${artifact.revision}`);
         const lines = await this.apply(obj, kubeConfig, ctx.log, manifests, timeoutMs, signal);
@@ -208,10 +205,43 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     (obj.status ??= {}).history = recordSnapshot(obj.status.history, { digest, revision, status, startedAt: attempt.startedAt, finishedAt: new Date(), ...(originRevision ? { originRevision } : {}) });
   }
 
-  /** The client configuration of the tenant: the service account to impersonate, if any. */
-  private tenantKubeConfig(obj: Kustomization, base: KubeConfig): KubeConfig {
+  /**
+   * The cluster and identity that apply, prune and health-check: the remote cluster of
+   * `spec.kubeConfig` when set, else this one; as the tenant's service account when there is
+   * one (on a remote cluster, the account of that name in the namespace of the same name).
+   */
+  private async targetKubeConfig(obj: Kustomization, ctx: ReconcileContext): Promise<KubeConfig> {
+    const namespace = obj.metadata.namespace ?? '';
+    const base = obj.spec.kubeConfig ? await this.remoteCluster(obj, ctx) : ctx.kubeConfig;
     const sa = tenantServiceAccount(obj.spec.serviceAccountName, this.deps.defaultServiceAccount);
-    return sa ? impersonatingKubeConfig(base, obj.metadata.namespace ?? '', sa) : base;
+    return sa ? impersonatingKubeConfig(base, namespace, sa) : base;
+  }
+
+  /**
+   * The identity that reads `postBuild.substituteFrom` in the Kustomization's own namespace:
+   * the tenant when it applies here; the controller when it applies to a remote cluster, where
+   * its service account lives.
+   */
+  private variablesKubeConfig(obj: Kustomization, ctx: ReconcileContext): KubeConfig {
+    const sa = tenantServiceAccount(obj.spec.serviceAccountName, this.deps.defaultServiceAccount);
+    return sa && !obj.spec.kubeConfig ? impersonatingKubeConfig(ctx.kubeConfig, obj.metadata.namespace ?? '', sa) : ctx.kubeConfig;
+  }
+
+  /** The client configuration of `spec.kubeConfig.secretRef`, read as the controller. */
+  private async remoteCluster(obj: Kustomization, ctx: ReconcileContext): Promise<KubeConfig> {
+    const ref = obj.spec.kubeConfig;
+    if (!ref?.secretRef) {
+      // Cloud workload identity (spec.kubeConfig.configMapRef) needs a cloud provider's token service.
+      throw new StallingError(Reason.ReconciliationFailed, 'spec.kubeConfig.configMapRef (cloud provider workload identity) is not supported by Eddy; use spec.kubeConfig.secretRef with a kubeconfig');
+    }
+    const namespace = obj.metadata.namespace ?? '';
+    const secret = await new ObjectClient(ctx.kubeConfig).find<{ data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: ref.secretRef.name, namespace } }, ctx.signal);
+    const what = `'${namespace}/${ref.secretRef.name}'`;
+    if (!secret) throw new ReconcileError(Reason.ReconciliationFailed, `the kubeconfig Secret ${what} of spec.kubeConfig.secretRef was not found`);
+    const keys = ref.secretRef.key ? [ref.secretRef.key] : ['value', 'value.yaml'];
+    const key = keys.find((k) => secret.data?.[k] !== undefined);
+    if (!key) throw new ReconcileError(Reason.ReconciliationFailed, `Secret ${what} has no key ${keys.map((k) => `'${k}'`).join(' or ')} holding a kubeconfig`);
+    return remoteKubeConfig(Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8'), what, this.deps.remoteKubeConfig);
   }
 
   /** Server-side applies the objects in stages and returns the change log of what changed. */

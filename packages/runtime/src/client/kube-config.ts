@@ -96,7 +96,9 @@ export function remoteKubeConfig(kubeconfigText: string, secretName: string, opt
   try {
     kc.loadFromString(kubeconfigText);
   } catch (err) {
-    throw new StallingError('InvalidKubeConfig', `the kubeconfig in Secret ${secretName} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+    // Only the first line: the parser's excerpt of the text around the error may hold credentials.
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new StallingError('InvalidKubeConfig', `the kubeconfig in Secret ${secretName} cannot be read: ${reason}`);
   }
   const user = kc.getCurrentUser();
   const cluster = kc.getCurrentCluster();

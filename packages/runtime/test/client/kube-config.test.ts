@@ -61,6 +61,18 @@ describe('remoteKubeConfig', () => {
     expect(() => remoteKubeConfig(text, 'prod-kubeconfig', opts)).toThrow(message);
   });
 
+  it('never quotes the kubeconfig text in a parse error (it holds credentials)', () => {
+    let message = '';
+    try {
+      remoteKubeConfig('users:\n  - name: u\n    user:\n      token: s3cret-token\n    bad: [\n', 'prod-kubeconfig');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^the kubeconfig in Secret prod-kubeconfig cannot be read: .+/);
+    expect(message).not.toContain('s3cret-token');
+    expect(message).not.toContain('\n');
+  });
+
   it('allows what the insecure flags allow', () => {
     expect(() => remoteKubeConfig(kubeconfig('    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: aws\n'), 's', { allowExec: true })).not.toThrow();
     expect(() => remoteKubeConfig(kubeconfig('    token: abc\n', '    server: https://r:6443\n    insecure-skip-tls-verify: true\n'), 's', { allowInsecureTls: true })).not.toThrow();
