@@ -5,13 +5,9 @@
  * references, Events, and its leader-election Lease. The tests run the controller with exactly
  * these rights.
  */
+import { controllerRbac, type PolicyRule } from '@eddy/runtime';
 
-/** A PolicyRule of a ClusterRole. */
-export interface PolicyRule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
+export type { PolicyRule };
 
 /** The rules of the `source-controller` ClusterRole. */
 export const sourceControllerRules: PolicyRule[] = [
@@ -35,16 +31,5 @@ export const sourceControllerRules: PolicyRule[] = [
  * `namespace/<name>` (default `source-controller`).
  */
 export function sourceControllerRbac(namespace: string, name = 'source-controller'): Record<string, unknown>[] {
-  const labels = { 'app.kubernetes.io/name': 'source-controller', 'app.kubernetes.io/part-of': 'eddy' };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels }, rules: sourceControllerRules },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace }],
-    },
-  ];
+  return controllerRbac('source-controller', namespace, sourceControllerRules, { name });
 }
