@@ -4,9 +4,9 @@
  * overlay that references the path, run `kustomize build`, and parse its output into objects.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { Reason, type KustomizationSpec } from '@eddy/api';
 import { ReconcileError, StallingError } from '@eddy/runtime';
 
@@ -30,7 +30,7 @@ export const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'K
 const maxStderrBytes = 16 * 1024;
 
 /** The spec fields that {@link build} applies through an overlay. */
-export type BuildSpec = Pick<KustomizationSpec, 'path' | 'targetNamespace' | 'namePrefix' | 'nameSuffix' | 'images' | 'patches' | 'commonMetadata'>;
+export type BuildSpec = Pick<KustomizationSpec, 'path' | 'targetNamespace' | 'namePrefix' | 'nameSuffix' | 'images' | 'patches' | 'commonMetadata' | 'components' | 'ignoreMissingComponents'>;
 
 /**
  * Builds `spec.path` of the extracted artifact at `root` (of `revision`) and returns the
@@ -44,6 +44,7 @@ export async function build(root: string, spec: BuildSpec, revision: string, opt
     throw new StallingError(Reason.BuildFailed, `kustomization path not found: '${specPath}' in revision '${revision}'`);
   }
   if (!(await hasKustomization(dir))) await writeFile(join(dir, 'kustomization.yaml'), stringify(await generatedKustomization(dir)));
+  if (spec.components?.length) await addComponents(root, dir, spec);
   const overlay = overlayKustomization(spec);
   let target = dir;
   if (overlay) {
@@ -71,6 +72,35 @@ export function overlayKustomization(spec: BuildSpec): Record<string, unknown> |
   const annotations = spec.commonMetadata?.annotations;
   if (annotations && Object.keys(annotations).length) k['commonAnnotations'] = annotations;
   return Object.keys(k).length > 2 ? k : undefined;
+}
+
+/**
+ * Adds `spec.components` (paths relative to `spec.path`) to the kustomization at `dir`, as
+ * Flux does, so they compose with its resources before its own transformers. A component
+ * outside the source is refused; a missing one fails the build unless `ignoreMissingComponents`.
+ */
+async function addComponents(root: string, dir: string, spec: BuildSpec): Promise<void> {
+  const components: string[] = [];
+  for (const c of spec.components ?? []) {
+    const path = resolve(dir, c);
+    if (path !== root && !path.startsWith(root + sep)) throw new StallingError(Reason.BuildFailed, `component '${c}' of spec.components is outside the source`);
+    if (await isDirectory(path)) components.push(c);
+    else if (!spec.ignoreMissingComponents) throw new ReconcileError(Reason.BuildFailed, `component '${c}' of spec.components not found in '${spec.path || './'}'`);
+  }
+  if (components.length === 0) return;
+  for (const name of kustomizationFiles) {
+    const file = join(dir, name);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0) throw new ReconcileError(Reason.BuildFailed, `failed to parse ${relative(root, file)}: ${doc.errors[0]?.message ?? ''}`);
+    const existing = doc.get('components');
+    const list = isSeq(existing) ? existing : doc.createNode([]);
+    for (const c of components) list.add(c);
+    doc.set('components', list);
+    await writeFile(file, doc.toString());
+    return;
+  }
 }
 
 /** The kustomization Flux generates for a folder of plain manifests: every non-hidden *.yaml/*.yml, recursively. */

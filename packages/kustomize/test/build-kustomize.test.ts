@@ -32,6 +32,30 @@ describe('build with the real kustomize', () => {
     expect(objects).toEqual([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prod-settings', namespace: 'team-a' }, data: { a: 'b' } }]);
   });
 
+  describe('spec.components', () => {
+    const component = 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nlabels:\n  - pairs: { tier: web }\nresources: [extra.yaml]\n';
+    beforeEach(async () => {
+      await mkdir(join(root, 'components', 'web'), { recursive: true });
+      await writeFile(join(root, 'components', 'web', 'kustomization.yaml'), component);
+      await writeFile(join(root, 'components', 'web', 'extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n');
+    });
+
+    it('composes components (relative to the path) with the path’s resources, before the spec’s own transformations', async () => {
+      const objects = await build(root, { path: './app', components: ['../components/web'], namePrefix: 'p-' }, 'main@sha1:abc', opts());
+      expect(objects).toEqual([
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p-extra', labels: { tier: 'web' } } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p-settings', labels: { tier: 'web' } }, data: { a: 'b' } },
+      ]);
+    });
+
+    it('fails on a missing component unless ignoreMissingComponents, and refuses one outside the source', async () => {
+      await expect(build(root, { path: './app', components: ['../components/absent'] }, 'main@sha1:abc', opts())).rejects.toThrow("component '../components/absent' of spec.components not found in './app'");
+      const objects = await build(root, { path: './app', components: ['../components/absent', '../components/web'], ignoreMissingComponents: true }, 'main@sha1:abc', opts());
+      expect(objects.map((o) => (o['metadata'] as { name: string }).name)).toEqual(['extra', 'settings']);
+      await expect(build(root, { path: './app', components: ['../../elsewhere'] }, 'main@sha1:abc', opts())).rejects.toThrow("component '../../elsewhere' of spec.components is outside the source");
+    });
+  });
+
   it('names the path and revision when the path does not exist', async () => {
     await expect(build(root, { path: './nope' }, 'main@sha1:abc', opts())).rejects.toThrow("kustomization path not found: './nope' in revision 'main@sha1:abc'");
   });
