@@ -54,3 +54,18 @@ export function subjectOf(obj: { kind: string; metadata: { name: string; namespa
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A Secret's `stringData` folded into `data` (base64), `stringData` winning as the API server
+ * does. The server never stores `stringData`, so applying it as written would show as drift on
+ * every dry-run; Flux converts it the same way. Other objects are returned as they are.
+ */
+export function withStringDataAsData(obj: KubeObject): KubeObject {
+  const stringData = obj['stringData'];
+  if (obj.kind !== 'Secret' || obj.apiVersion !== 'v1' || !isRecord(stringData)) return obj;
+  const data: Record<string, unknown> = { ...(isRecord(obj['data']) ? obj['data'] : {}) };
+  for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(String(value), 'utf8').toString('base64');
+  const converted: Record<string, unknown> = { ...obj, data };
+  delete converted['stringData'];
+  return converted as KubeObject;
+}

@@ -14,7 +14,7 @@ import { ChangeSet, type ChangeSetEntry } from './change-set.ts';
 import { changedPaths } from './diff.ts';
 import { ApplyError, ImmutableFieldError, MissingKindError, isImmutableError } from './errors.ts';
 import { cleanupManagers, managedFieldsPatch } from './field-managers.ts';
-import { isRecord, subjectOf, toKubeObject, type KubeObject } from './object.ts';
+import { isRecord, subjectOf, toKubeObject, withStringDataAsData, type KubeObject } from './object.ts';
 import { applyPolicy, forceAnnotated, isCrd, stages, withLabels } from './policy.ts';
 
 /** Options of a {@link ResourceManager}. */
@@ -144,9 +144,9 @@ export class ResourceManager {
     return this.record(entry);
   }
 
-  /** The object to apply: checked, with the owner labels stamped on. */
+  /** The object to apply: checked, a Secret's stringData as data, with the owner labels stamped on. */
   private desired(obj: Record<string, unknown>): KubeObject {
-    return withLabels(toKubeObject(obj), this.ownerLabels);
+    return withLabels(withStringDataAsData(toKubeObject(obj)), this.ownerLabels);
   }
 
   private compare(desired: KubeObject, live: KubeObject | undefined, dryRun: KubeObject): ChangeSetEntry {

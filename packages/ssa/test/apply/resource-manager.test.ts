@@ -50,6 +50,17 @@ async function kubectl(...args: string[]): Promise<string> {
 const spec = (o: KubeObject): Record<string, unknown> => o['spec'] as Record<string, unknown>;
 
 describe('ResourceManager on the real cluster', () => {
+  test('a Secret with stringData is applied as data, and is unchanged on the next apply', async () => {
+    const ns = await testNamespace(env, 'ssa-secret');
+    const rm = manager();
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, data: { user: Buffer.from('old').toString('base64'), keep: Buffer.from('k').toString('base64') }, stringData: { user: 'admin', token: 'tök' } };
+    expect((await rm.applyAll([secret])).logLines()).toEqual([`Secret/${ns}/creds created`]);
+    expect((await rm.applyAll([secret])).logLines()).toEqual([`Secret/${ns}/creds unchanged`]);
+    const stored = await client.find<{ data: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns } });
+    const decoded = Object.fromEntries(Object.entries(stored?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    expect(decoded).toEqual({ user: 'admin', token: 'tök', keep: 'k' });
+  });
+
   test('create, configure, then unchanged without a write', async () => {
     const ns = await testNamespace(env, 'ssa-cycle');
     const rm = manager();
