@@ -4,7 +4,8 @@
  * the progress printer. Commands never read `process` themselves: main.ts hands it in.
  */
 import { parseDuration, type Duration } from '@eddy/api';
-import { ObjectClient } from '@eddy/runtime';
+import { Writable } from 'node:stream';
+import { ObjectClient, createLogger, type Logger } from '@eddy/runtime';
 import { KubeConfig } from '@kubernetes/client-node';
 import { CliError } from './errors.ts';
 import { Progress } from './output/progress.ts';
@@ -17,6 +18,8 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   /** The working folder relative paths are resolved against. */
   cwd: string;
+  /** Asks the person at the terminal a yes/no question; absent when no one is there (stdin is not a TTY). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** The global flags, as commander parses them. */
@@ -88,6 +91,18 @@ export class CliContext {
   /** Sets the exit code of a command that succeeded with something to report (`eddy diff`: 1 when there are changes). */
   set exitCode(code: number) {
     this.#state.exitCode = code;
+  }
+
+  /** A logger for the libraries commands use (the apply engine), on stderr; debug lines with `--verbose`. */
+  logger(): Logger {
+    const stderr = this.io.stderr;
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done): void {
+        stderr.write(chunk.toString('utf8'));
+        done();
+      },
+    });
+    return createLogger({ level: this.verbose ? 'debug' : 'error', encoding: 'console', name: 'eddy', stream });
   }
 
   /** Aborts when `--timeout` has passed since the command started. */

@@ -1,5 +1,22 @@
 #!/usr/bin/env node
 /** The `eddy` executable: wiring only. Runs the command line against this process' streams and environment. */
+import { createInterface } from 'node:readline/promises';
 import { runCli } from './program.ts';
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+/** Asks on the terminal; only offered when stdin is one. */
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  ...(process.stdin.isTTY ? { confirm } : {}),
+});

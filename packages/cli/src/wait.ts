@@ -35,15 +35,25 @@ export function reconcileState(obj: ApiObject, token?: string): ReconcileState {
 
 /**
  * Reads the object until {@link reconcileState} says ready (returns it) or failed (throws its
- * message), bounded by `--timeout`.
+ * message), bounded by `--timeout`; the controller's progress messages ("Building manifests for
+ * revision …") are printed as they change.
  */
 export async function waitForReconcile(ctx: CliContext, kind: CliKind, name: string, namespace: string, token?: string): Promise<ApiObject> {
   let last = 'not read yet';
+  let shown = '';
   for (;;) {
     let state: ReconcileState;
     try {
-      state = reconcileState(await getObject(ctx, kind, name, namespace), token);
-      if (state.state === 'pending') await delay(pollIntervalMs, undefined, { signal: ctx.signal() });
+      const obj = await getObject(ctx, kind, name, namespace);
+      state = reconcileState(obj, token);
+      if (state.state === 'pending') {
+        const reconciling = conditionOf(obj, 'Reconciling');
+        if (reconciling?.status === 'True' && reconciling.message && reconciling.message !== shown) {
+          shown = reconciling.message;
+          ctx.progress.waiting(shown);
+        }
+        await delay(pollIntervalMs, undefined, { signal: ctx.signal() });
+      }
     } catch (err) {
       if (!ctx.signal().aborted) throw err;
       throw new CliError(`timed out after ${formatDuration(ctx.timeout)} waiting for ${kind.api.kind} ${namespace}/${name} to be reconciled: ${last}`, { cause: err });

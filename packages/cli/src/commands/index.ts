@@ -1,9 +1,25 @@
 /** Every command of `eddy`, registered on the program in the order `eddy --help` lists them. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerCheck } from './check.ts';
+import { registerCreate } from './create/index.ts';
+import { registerExport } from './export.ts';
 import { registerGet } from './get.ts';
+import { registerInstall } from './install.ts';
+import { registerReconcile } from './reconcile.ts';
+import { registerSuspendResume } from './suspend.ts';
+import { registerUninstall } from './uninstall.ts';
+import { registerVersion } from './version.ts';
 
 /** Adds every command to `program`; `contextOf` gives an action its context. */
 export function registerCommands(program: Command, contextOf: (cmd: Command) => CliContext): void {
+  registerInstall(program, contextOf);
+  registerUninstall(program, contextOf);
+  registerCheck(program, contextOf);
+  registerVersion(program, contextOf);
+  registerCreate(program, contextOf);
   registerGet(program, contextOf);
+  registerReconcile(program, contextOf);
+  registerSuspendResume(program, contextOf);
+  registerExport(program, contextOf);
 }
