@@ -3,8 +3,10 @@
  * kustomize and server-side applies the result. The story, top to bottom:
  *
  *   lifecycle (deleted → prune the inventory per deletionPolicy; finalizer; suspended)
- *   → dependencies Ready → fetch the source artifact → build (SOPS-decrypted) → apply (as the tenant) → prune stale objects
- *   → health checks → inventory and Ready
+ *   → dependencies Ready (or their readyExpr) → the target cluster and identity (spec.kubeConfig,
+ *   the tenant's service account) → fetch the source artifact → render it (@eddy/kustomize:
+ *   SOPS decryption, kustomize build, substitution) → apply → prune stale objects → health
+ *   checks (kstatus, or the spec's CEL expressions) → inventory, history and Ready
  *
  * As Flux's, a failure after the dependency check is retried after `spec.retryInterval`
  * (default `spec.interval`) rather than with exponential backoff.
