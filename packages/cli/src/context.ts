@@ -18,6 +18,11 @@ export interface CliIO {
   env: Readonly<Record<string, string | undefined>>;
   /** The working folder relative paths are resolved against. */
   cwd: string;
+  /**
+   * Calls `listener` once when the process is asked to stop (SIGINT, SIGTERM), instead of the
+   * default of exiting at once: for long-running commands (`eddy run`) that stop cleanly.
+   */
+  onStop?: (listener: () => void) => void;
   /** Asks the person at the terminal a yes/no question; absent when no one is there (stdin is not a TTY). */
   confirm?: (question: string) => Promise<boolean>;
 }

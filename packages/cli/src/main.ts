@@ -13,10 +13,16 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** Long-running commands (eddy run) take over SIGINT/SIGTERM; the others keep the default (exit). */
+function onStop(listener: () => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, listener);
+}
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
   cwd: process.cwd(),
+  onStop,
   ...(process.stdin.isTTY ? { confirm } : {}),
 });

@@ -44,7 +44,8 @@ export function testClient(): ObjectClient {
 export async function createWithStatus(obj: ApiObject, status: Record<string, unknown>): Promise<void> {
   const client = testClient();
   await client.apply(obj, { fieldManager: 'cli-test' });
-  await client.apply({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' }, status }, { fieldManager: 'cli-test-status', subresource: 'status' });
+  const withStatus: ApiObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name ?? '', namespace: obj.metadata.namespace ?? '' }, status };
+  await client.apply(withStatus, { fieldManager: 'cli-test-status', subresource: 'status' });
 }
 
 /** A Ready condition as a controller writes it. */

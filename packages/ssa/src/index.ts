@@ -6,7 +6,8 @@
 export * from './apply/resource-manager.ts';
 export * from './apply/change-set.ts';
 export * from './apply/errors.ts';
-export { subjectOf } from './apply/object.ts';
+export { subjectOf, type KubeObject } from './apply/object.ts';
+export { withoutServerFields } from './apply/diff.ts';
 export * from './inventory/inventory.ts';
 export * from './inventory/prune.ts';
 export * from './health/cel.ts';

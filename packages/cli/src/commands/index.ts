@@ -1,13 +1,18 @@
 /** Every command of `eddy`, registered on the program in the order `eddy --help` lists them. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerBuild } from './build.ts';
 import { registerCheck } from './check.ts';
 import { registerCreate } from './create/index.ts';
+import { registerDiff } from './diff.ts';
+import { registerEvents } from './events.ts';
 import { registerExport } from './export.ts';
 import { registerGet } from './get.ts';
 import { registerInstall } from './install.ts';
 import { registerReconcile } from './reconcile.ts';
+import { registerRun } from './run.ts';
 import { registerSuspendResume } from './suspend.ts';
+import { registerTree } from './tree.ts';
 import { registerUninstall } from './uninstall.ts';
 import { registerVersion } from './version.ts';
 
@@ -22,4 +27,9 @@ export function registerCommands(program: Command, contextOf: (cmd: Command) => 
   registerReconcile(program, contextOf);
   registerSuspendResume(program, contextOf);
   registerExport(program, contextOf);
+  registerTree(program, contextOf);
+  registerEvents(program, contextOf);
+  registerBuild(program, contextOf);
+  registerDiff(program, contextOf);
+  registerRun(program, contextOf);
 }

@@ -69,10 +69,19 @@ export class ResourceManager {
    * object, else `unchanged`. Fields taken by kubectl edits are not counted (see {@link apply}).
    */
   async diff(obj: Record<string, unknown>, opts: Pick<ApplyOptions, 'timeout' | 'signal'> = {}): Promise<ChangeSetEntry> {
+    return (await this.preview(obj, opts)).entry;
+  }
+
+  /**
+   * {@link diff} with the two objects it compared: the live object (undefined when it does not
+   * exist) and the server's dry-run apply of `obj` onto it (`merged`), so a caller can show
+   * exactly which fields change (`eddy diff`).
+   */
+  async preview(obj: Record<string, unknown>, opts: Pick<ApplyOptions, 'timeout' | 'signal'> = {}): Promise<{ entry: ChangeSetEntry; live: KubeObject | undefined; merged: KubeObject }> {
     const signal = boundSignal(opts);
     const desired = this.desired(obj);
     const { live, dryRun } = await this.dryRunAgainstLive(desired, await this.getLive(desired, signal), signal);
-    return this.compare(desired, live, dryRun);
+    return { entry: this.compare(desired, live, dryRun), live, merged: dryRun };
   }
 
   /** Applies one object (see {@link applyAll}) and returns its change-set entry. */
