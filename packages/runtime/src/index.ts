@@ -4,6 +4,7 @@
  * {@link Reconciler} per kind and runs it; see docs/runtime.md.
  */
 export * from './acl/cross-namespace.ts';
+export * from './artifact/archive.ts';
 export * from './cache/informer.ts';
 export * from './client/kube-config.ts';
 export * from './client/object-client.ts';
