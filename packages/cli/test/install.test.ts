@@ -42,10 +42,13 @@ describe('eddy install, check, version, uninstall', () => {
       expect(await eddy(['version', '-n', ns])).toEqual({ code: 0, stdout: 'eddy: v0.0.0\nkustomize-controller: v0.0.0\nsource-controller: v0.0.0\n', stderr: '' });
 
       // A Kustomization with its finalizer, and a workload it applied in another namespace.
-      await client.apply(
-        { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: ns, finalizers: ['finalizers.fluxcd.io'] }, spec: { interval: '1h', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } } },
-        { fieldManager: 'cli-test' },
-      );
+      const kustomization: ApiObject = {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'apps', namespace: ns, finalizers: ['finalizers.fluxcd.io'] },
+        spec: { interval: '1h', prune: true, sourceRef: { kind: 'GitRepository', name: 'fleet' } },
+      };
+      await client.apply(kustomization, { fieldManager: 'cli-test' });
       await core.createNamespacedConfigMap({ namespace: apps, body: { metadata: { name: 'workload', labels: { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': ns } }, data: { a: 'b' } } });
 
       const dryRun = await eddy(['uninstall', '-n', ns, '--dry-run']);
