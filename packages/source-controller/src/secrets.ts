@@ -1,13 +1,9 @@
 /** Reading the Secrets a source references, with errors that name the Secret and never its data. */
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Reason } from '@eddy/api';
-import { ReconcileError } from '@eddy/runtime';
+import { ReconcileError, type SecretData } from '@eddy/runtime';
 
-/**
- * The data of a Kubernetes Secret, key → value. A Buffer holds the decoded bytes; a string
- * holds the value as text (as in `stringData`), never base64.
- */
-export type SecretData = Record<string, Buffer | string>;
+export type { SecretData } from '@eddy/runtime';
 
 /** Decodes a Secret's base64 `data` (and its plain `stringData`, which wins) into {@link SecretData}. */
 export function decodeSecretData(data: Record<string, string> | undefined, stringData?: Record<string, string>): SecretData {

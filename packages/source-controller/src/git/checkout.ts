@@ -12,10 +12,21 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Reason, type GitRepositoryRef } from '@eddy/api';
-import { ReconcileError, redactUrls, type Logger } from '@eddy/runtime';
-import { gitTransport, withGitSession, type GitAuth, type GitSession } from './auth.ts';
-import { classifyGitFailure, gitError } from './errors.ts';
-import { Deadline, ToolError, runTool, type ToolOutput } from './exec.ts';
+import {
+  Deadline,
+  ReconcileError,
+  ToolError,
+  classifyGitFailure,
+  gitError,
+  gitTransport,
+  redactUrls,
+  runTool,
+  withGitSession,
+  type GitAuth,
+  type GitSession,
+  type Logger,
+  type ToolOutput,
+} from '@eddy/runtime';
 import {
   describeRef,
   gitRevision,

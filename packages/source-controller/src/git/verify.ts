@@ -15,9 +15,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reason, type GitRepositoryVerification } from '@eddy/api';
-import { ReconcileError, type Logger } from '@eddy/runtime';
-import { gitEnvironment, type SecretData } from './auth.ts';
-import { Deadline, ToolError, formatMs, lastLines, runTool } from './exec.ts';
+import { Deadline, ReconcileError, ToolError, formatMs, gitEnvironment, lastLines, runTool, type Logger, type SecretData } from '@eddy/runtime';
 
 /** `spec.verify.mode`: `head`/`HEAD` checks the commit, `Tag` the tag, `TagAndHEAD` both. */
 export type VerificationMode = NonNullable<GitRepositoryVerification['mode']>;

@@ -10,8 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConditionType, Reason, parseDuration, type GitRepository } from '@eddy/api';
-import { ReconcileFailure, StallingError, deleteCondition, markFalse, markTrue, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
-import { gitAuthFromSecret } from '../git/auth.ts';
+import { ReconcileFailure, StallingError, deleteCondition, gitAuthFromSecret, markFalse, markTrue, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
 import { checkout } from '../git/checkout.ts';
 import { verifySignatures } from '../git/verify.ts';
 import { readSecret } from '../secrets.ts';

@@ -3,10 +3,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ReconcileError } from '@eddy/runtime';
+import { ReconcileError, gitAuthFromSecret, type SecretData } from '@eddy/runtime';
 import { runCommand, testEnv } from '@eddy/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { gitAuthFromSecret, type SecretData } from '../../src/git/auth.ts';
 import { checkout, remoteRevision } from '../../src/git/checkout.ts';
 import { basicAuthData, newRepo, tempDir, type WorkTree } from './fixtures.ts';
 

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReconcileError } from '@eddy/runtime';
+import { ReconcileError, gitAuthFromSecret, type SecretData } from '@eddy/runtime';
 import { runCommand, testEnv } from '@eddy/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gitAuthFromSecret, type SecretData } from '../../src/git/auth.ts';
 import { checkout, remoteRevision } from '../../src/git/checkout.ts';
 import { newRepo, sshAuthData, tempDir, type WorkTree } from './fixtures.ts';
 

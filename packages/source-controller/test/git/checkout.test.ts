@@ -3,10 +3,9 @@ import { createServer } from 'node:http';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GitRepositoryRef } from '@eddy/api';
-import { ReconcileError, StallingError } from '@eddy/runtime';
+import { ReconcileError, StallingError, gitAuthFromSecret, type GitAuth } from '@eddy/runtime';
 import { runCommand, testEnv } from '@eddy/testkit';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { gitAuthFromSecret, type GitAuth } from '../../src/git/auth.ts';
 import { checkout, remoteRevision, type CheckoutOptions, type CheckoutResult } from '../../src/git/checkout.ts';
 import { basicAuthData, newRepo, tempDir, testGitEnv, type WorkTree } from './fixtures.ts';
 

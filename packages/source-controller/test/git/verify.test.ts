@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ReconcileError } from '@eddy/runtime';
+import { ReconcileError, gitAuthFromSecret, type GitAuth, type SecretData } from '@eddy/runtime';
 import { runCommand, testEnv } from '@eddy/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gitAuthFromSecret, type GitAuth, type SecretData } from '../../src/git/auth.ts';
 import { checkout, type CheckoutResult } from '../../src/git/checkout.ts';
 import { allowedSigners, commitSignature, signatureFormat, tagSignature, verifySignatures, type VerifyOptions } from '../../src/git/verify.ts';
 import { basicAuthData, newRepo, tempDir, testGitEnv, type WorkTree } from './fixtures.ts';

@@ -1,8 +1,8 @@
-import { ReconcileError } from '@eddy/runtime';
 import { describe, expect, it } from 'vitest';
 import type { GitAuth } from '../../src/git/auth.ts';
 import { classifyGitFailure, describeFailure, failureReason, gitError, type GitFailure } from '../../src/git/errors.ts';
 import { ToolError } from '../../src/git/exec.ts';
+import { ReconcileError } from '../../src/errors/errors.ts';
 
 describe('classifyGitFailure', () => {
   it.each<[string, GitFailure]>([

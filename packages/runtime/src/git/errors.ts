@@ -5,7 +5,8 @@
  * session (credentials, URL userinfo).
  */
 import { Reason } from '@eddy/api';
-import { ReconcileError, redactUrls } from '@eddy/runtime';
+import { ReconcileError } from '../errors/errors.ts';
+import { redactUrls } from '../logging/redact.ts';
 import type { GitAuth } from './auth.ts';
 import { ToolError, formatMs, lastLines } from './exec.ts';
 

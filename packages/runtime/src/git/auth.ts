@@ -19,10 +19,14 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reason } from '@eddy/api';
-import { ReconcileError, StallingError, redactUrls } from '@eddy/runtime';
-import type { SecretData } from '../secrets.ts';
+import { ReconcileError, StallingError } from '../errors/errors.ts';
+import { redactUrls } from '../logging/redact.ts';
 
-export type { SecretData } from '../secrets.ts';
+/**
+ * The data of a Kubernetes Secret, key → value. A Buffer holds the decoded bytes; a string
+ * holds the value as text (as in `stringData`), never base64.
+ */
+export type SecretData = Record<string, Buffer | string>;
 
 /** The transports `spec.url` may use. */
 export type GitTransport = 'http' | 'https' | 'ssh';

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReconcileError, StallingError } from '@eddy/runtime';
 import { runCommand } from '@eddy/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -16,8 +15,8 @@ import {
   type GitSession,
   type SecretData,
 } from '../../src/git/auth.ts';
-import { decodeSecretData } from '../../src/secrets.ts';
-import { tempDir } from './fixtures.ts';
+import { ReconcileError, StallingError } from '../../src/errors/errors.ts';
+import { tempDir } from './temp-dir.ts';
 
 /** SSH keys made with the real ssh-keygen: plain, passphrase-protected (OpenSSH and PEM formats). */
 const keys: { plain: Buffer; encrypted: Buffer; encryptedPem: Buffer; pub: string } = { plain: Buffer.alloc(0), encrypted: Buffer.alloc(0), encryptedPem: Buffer.alloc(0), pub: '' };
@@ -44,16 +43,6 @@ function thrown(fn: () => unknown): { type: string; reason: string; message: str
   }
   throw new Error('did not throw');
 }
-
-describe('decodeSecretData', () => {
-  it('decodes the base64 data of a Secret into bytes', () => {
-    expect(decodeSecretData({ username: Buffer.from('git').toString('base64'), password: Buffer.from('p:w').toString('base64') })).toEqual({
-      username: Buffer.from('git'),
-      password: Buffer.from('p:w'),
-    });
-    expect(decodeSecretData(undefined)).toEqual({});
-  });
-});
 
 describe('gitTransport', () => {
   it.each([

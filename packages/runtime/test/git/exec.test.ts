@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eventually } from '@eddy/testkit';
 import { describe, expect, it } from 'vitest';
 import { Deadline, ToolError, commandName, formatMs, lastLines, runTool } from '../../src/git/exec.ts';
-import { tempDir } from './fixtures.ts';
+import { tempDir } from './temp-dir.ts';
 
 const env = { PATH: '/usr/local/bin:/usr/bin:/bin' };
 const redact = (t: string): string => t.split('top-secret').join('***');
