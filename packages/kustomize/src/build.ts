@@ -103,7 +103,12 @@ async function addComponents(root: string, dir: string, spec: BuildSpec): Promis
   }
 }
 
-/** The kustomization Flux generates for a folder of plain manifests: every non-hidden *.yaml/*.yml, recursively. */
+/**
+ * The kustomization Flux generates for a folder of plain manifests: every non-hidden
+ * *.yaml/*.yml, recursively, except that a sub-folder with its own kustomization is listed as
+ * one resource and not entered (so a `flux-system/` folder written by bootstrap, whose
+ * kustomization.yaml is no Kubernetes object, builds as the kustomization it is).
+ */
 export async function generatedKustomization(dir: string): Promise<Record<string, unknown>> {
   const resources: string[] = [];
   const walk = async (sub: string): Promise<void> => {
@@ -112,8 +117,10 @@ export async function generatedKustomization(dir: string): Promise<Record<string
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const rel = sub ? `${sub}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(rel);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) resources.push(rel);
+      if (e.isDirectory()) {
+        if (await hasKustomization(join(dir, rel))) resources.push(rel);
+        else await walk(rel);
+      } else if (e.isFile() && /\.ya?ml$/.test(e.name)) resources.push(rel);
     }
   };
   await walk('');

@@ -40,6 +40,17 @@ describe('generatedKustomization', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+  it('lists a sub-folder with its own kustomization as one resource, without its files (as Flux)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eddy-gen-'));
+    try {
+      for (const sub of ['flux-system', 'apps/deep', 'Kust']) await mkdir(join(dir, sub), { recursive: true });
+      const files = ['apps.yaml', 'flux-system/kustomization.yaml', 'flux-system/gotk-sync.yaml', 'apps/deep/kustomization.yml', 'apps/deep/x.yaml', 'apps/y.yaml', 'Kust/Kustomization', 'Kust/z.yaml'];
+      for (const f of files) await writeFile(join(dir, f), 'x');
+      expect((await generatedKustomization(dir))['resources']).toEqual(['Kust', 'apps/deep', 'apps/y.yaml', 'apps.yaml', 'flux-system']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('parseManifests', () => {
