@@ -6,8 +6,7 @@
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { Reason, type Artifact, type GitRepository, type GitRepositoryInclude } from '@eddy/api';
-import { ReconcileError, StallingError, WaitingError } from '@eddy/runtime';
-import { extractArchive, isInside, verifyDigest } from '../storage/archive.ts';
+import { ReconcileError, StallingError, WaitingError, extractArchive, isInside, verifyDigest } from '@eddy/runtime';
 import type { Storage } from '../storage/storage.ts';
 
 /** Largest included artifact, extracted (512 MiB). */

@@ -65,7 +65,7 @@ export interface Descriptor {
 }
 
 /**
- * Unpacks a tar.gz archive into a directory within bounds, e.g. the storage module's
+ * Unpacks a tar.gz archive into a directory within bounds, e.g. @eddy/runtime's
  * `extractArchive(file, dest, { maxSize, signal })`; throwing refuses the layer.
  */
 export type ArchiveExtractor = (file: string, dest: string, options: { maxSize: number; signal?: AbortSignal }) => Promise<unknown>;

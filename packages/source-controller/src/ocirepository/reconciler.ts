@@ -11,14 +11,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConditionType, Reason, parseDuration, type OCIRepository } from '@eddy/api';
-import { StallingError, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
+import { StallingError, extractArchive, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
 import { credentialsFromSecret, providerCredentials, tlsFromSecret, type RegistryCredentials, type RegistryTLS } from '../oci/auth.ts';
 import { RegistryClient } from '../oci/client.ts';
 import { pull, resolve } from '../oci/pull.ts';
 import { parseRepositoryURL } from '../oci/reference.ts';
 import { readSecret } from '../secrets.ts';
 import { markArtifactStored, step, timeoutSignal } from '../source-conditions.ts';
-import { extractArchive } from '../storage/archive.ts';
 import { loadIgnoreRules } from '../storage/ignore.ts';
 import type { Storage } from '../storage/storage.ts';
 

@@ -12,8 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { basename, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseListenAddress, type Logger } from '@eddy/runtime';
-import { isInside } from './archive.ts';
+import { isInside, parseListenAddress, type Logger } from '@eddy/runtime';
 import { isTemporaryFile, type Storage } from './storage.ts';
 
 /** The Content-Type of a served file, by name. */

@@ -11,8 +11,8 @@ import { lstat, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Reason, type Artifact } from '@eddy/api';
-import { ReconcileError, type Logger } from '@eddy/runtime';
-import { archiveDirectory, isInside, measuringStream } from './archive.ts';
+import { ReconcileError, isInside, type Logger } from '@eddy/runtime';
+import { archiveDirectory, measuringStream } from './archive.ts';
 import type { IgnorePredicate } from './ignore.ts';
 
 /** Options of {@link Storage}. */

@@ -5,12 +5,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reason } from '@eddy/api';
-import { ReconcileFailure } from '@eddy/runtime';
+import { ReconcileFailure, extractArchive } from '@eddy/runtime';
 import { testEnv, uniqueName } from '@eddy/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RegistryClient, type RegistryClientOptions } from '../../src/oci/client.ts';
 import { pull, resolve, type PullOptions } from '../../src/oci/pull.ts';
-import { extractArchive } from '../../src/storage/archive.ts';
 import { makePki, pushFluxArtifact, startRedirectingRegistry, startTlsRegistry, startTokenRegistry, type TestPki } from './fixtures.ts';
 
 const env = testEnv();

@@ -3,13 +3,12 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Reason } from '@eddy/api';
-import { ReconcileFailure } from '@eddy/runtime';
+import { ReconcileFailure, extractArchive } from '@eddy/runtime';
 import { getManifest, pushManifest, sha256Digest, testEnv, uniqueName, type RegistryEndpoint } from '@eddy/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { credentialsFromSecret } from '../../src/oci/auth.ts';
 import { RegistryClient, dockerManifestMediaType, ociIndexMediaType, ociManifestMediaType } from '../../src/oci/client.ts';
 import { pull, resolve, type PullOptions } from '../../src/oci/pull.ts';
-import { extractArchive } from '../../src/storage/archive.ts';
 import { fluxContentMediaType, pushFluxArtifact, pushLayers, tarGz } from './fixtures.ts';
 
 const env = testEnv();
