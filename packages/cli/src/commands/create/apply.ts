@@ -3,9 +3,11 @@
  * (server-side, field manager `eddy`: a re-run updates the object) and wait until its
  * controller reconciled it, reporting what it achieved.
  */
+import type { Command } from 'commander';
 import type { ApiObject } from '@eddy/runtime';
 import type { CliContext } from '../../context.ts';
 import { CliError } from '../../errors.ts';
+import { collect } from '../../flags.ts';
 import { cliKind, type CliKind } from '../../kinds.ts';
 import { clientError } from '../../objects.ts';
 import { yamlDocuments } from '../../output/yaml.ts';
@@ -59,4 +61,25 @@ export async function exportOrApply(ctx: CliContext, obj: ApiObject, opts: Creat
   const ready = await waitForReconcile(ctx, kind, name, ctx.namespace);
   ctx.progress.success(`${kind.api.kind} reconciliation completed`);
   ctx.progress.success(kind.reconciled(ready));
+}
+
+/**
+ * Adds the flags every `create` sub-command has (`--interval`, `--label`, `--export`) and its
+ * action: generate the object from the flags, then {@link exportOrApply}.
+ */
+export function createCommand<O extends CreateOptions>(
+  cmd: Command,
+  contextOf: (cmd: Command) => CliContext,
+  intervalHelp: string,
+  generate: (ctx: CliContext, name: string, opts: O) => ApiObject,
+): Command {
+  return cmd
+    .option('--interval <duration>', intervalHelp, '1m0s')
+    .option('--label <key=value>', 'labels of the object (comma-separated or repeated)', collect)
+    .option('--export', 'print the object as YAML instead of applying it')
+    .action(async (name: string, _opts: unknown, self: Command) => {
+      const ctx = contextOf(self);
+      const opts = self.opts<O>();
+      await exportOrApply(ctx, generate(ctx, name, opts), opts);
+    });
 }

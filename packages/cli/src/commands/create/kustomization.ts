@@ -5,7 +5,7 @@ import type { CliContext } from '../../context.ts';
 import { CliError } from '../../errors.ts';
 import { cliKind } from '../../kinds.ts';
 import { collect, durationFlag } from '../../flags.ts';
-import { exportOrApply, metadataOf, type CreateOptions } from './apply.ts';
+import { createCommand, metadataOf, type CreateOptions } from './apply.ts';
 
 interface KustomizationOptions extends CreateOptions {
   source: string;
@@ -97,7 +97,7 @@ export function kustomization(ctx: CliContext, name: string, opts: Kustomization
 
 /** Registers `create kustomization`. */
 export function registerCreateKustomization(create: Command, contextOf: (cmd: Command) => CliContext): void {
-  create
+  const cmd = create
     .command('kustomization')
     .aliases(['ks', 'kustomizations'])
     .description('Create or update a Kustomization')
@@ -113,12 +113,6 @@ export function registerCreateKustomization(create: Command, contextOf: (cmd: Co
     .option('--retry-interval <duration>', 'how soon a failed reconciliation is retried')
     .option('--service-account <name>', 'ServiceAccount the objects are applied as')
     .option('--decryption-provider <provider>', 'decrypt SOPS-encrypted manifests: sops')
-    .option('--decryption-secret <name>', 'Secret with the decryption keys')
-    .option('--interval <duration>', 'how often the manifests are applied again', '1m0s')
-    .option('--label <key=value>', 'labels of the object (comma-separated or repeated)', collect)
-    .option('--export', 'print the object as YAML instead of applying it')
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      await exportOrApply(ctx, kustomization(ctx, name, cmd.opts<KustomizationOptions>()), cmd.opts<KustomizationOptions>());
-    });
+    .option('--decryption-secret <name>', 'Secret with the decryption keys');
+  createCommand<KustomizationOptions>(cmd, contextOf, 'how often the manifests are applied again', kustomization);
 }

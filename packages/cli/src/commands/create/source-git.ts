@@ -4,7 +4,7 @@ import type { ApiObject } from '@eddy/runtime';
 import type { CliContext } from '../../context.ts';
 import { CliError } from '../../errors.ts';
 import { collect, durationFlag } from '../../flags.ts';
-import { exportOrApply, metadataOf, type CreateOptions } from './apply.ts';
+import { createCommand, metadataOf, type CreateOptions } from './apply.ts';
 
 interface GitOptions extends CreateOptions {
   url: string;
@@ -38,7 +38,7 @@ export function gitRepository(ctx: CliContext, name: string, opts: GitOptions): 
 
 /** Registers `create source git` under `source`. */
 export function registerCreateSourceGit(source: Command, contextOf: (cmd: Command) => CliContext): void {
-  source
+  const cmd = source
     .command('git')
     .description('Create or update a GitRepository source')
     .argument('<name>', 'name of the GitRepository')
@@ -50,12 +50,6 @@ export function registerCreateSourceGit(source: Command, contextOf: (cmd: Comman
     .option('--commit <sha>', 'Git commit SHA')
     .option('--secret-ref <name>', 'name of the Secret with the Git credentials')
     .option('--ignore-paths <paths>', 'paths to leave out of the artifact, .gitignore syntax (comma-separated or repeated)', collect)
-    .option('--recurse-submodules', 'also check out the submodules')
-    .option('--interval <duration>', 'how often the source is checked for new revisions', '1m0s')
-    .option('--label <key=value>', 'labels of the object (comma-separated or repeated)', collect)
-    .option('--export', 'print the object as YAML instead of applying it')
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      await exportOrApply(ctx, gitRepository(ctx, name, cmd.opts<GitOptions>()), cmd.opts<GitOptions>());
-    });
+    .option('--recurse-submodules', 'also check out the submodules');
+  createCommand<GitOptions>(cmd, contextOf, 'how often the source is checked for new revisions', gitRepository);
 }

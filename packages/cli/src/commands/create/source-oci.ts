@@ -4,7 +4,7 @@ import type { ApiObject } from '@eddy/runtime';
 import type { CliContext } from '../../context.ts';
 import { CliError } from '../../errors.ts';
 import { collect, durationFlag } from '../../flags.ts';
-import { exportOrApply, metadataOf, type CreateOptions } from './apply.ts';
+import { createCommand, metadataOf, type CreateOptions } from './apply.ts';
 
 interface OciOptions extends CreateOptions {
   url: string;
@@ -41,7 +41,7 @@ export function ociRepository(ctx: CliContext, name: string, opts: OciOptions): 
 
 /** Registers `create source oci` under `source`. */
 export function registerCreateSourceOci(source: Command, contextOf: (cmd: Command) => CliContext): void {
-  source
+  const cmd = source
     .command('oci')
     .description('Create or update an OCIRepository source')
     .argument('<name>', 'name of the OCIRepository')
@@ -52,12 +52,6 @@ export function registerCreateSourceOci(source: Command, contextOf: (cmd: Comman
     .option('--secret-ref <name>', 'name of the Secret with the registry credentials (dockerconfigjson)')
     .option('--provider <name>', `registry login provider: ${providers.join(', ')}`, 'generic')
     .option('--insecure', 'allow plain HTTP to the registry')
-    .option('--ignore-paths <paths>', 'paths to leave out of the artifact, .gitignore syntax (comma-separated or repeated)', collect)
-    .option('--interval <duration>', 'how often the source is checked for new revisions', '1m0s')
-    .option('--label <key=value>', 'labels of the object (comma-separated or repeated)', collect)
-    .option('--export', 'print the object as YAML instead of applying it')
-    .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      await exportOrApply(ctx, ociRepository(ctx, name, cmd.opts<OciOptions>()), cmd.opts<OciOptions>());
-    });
+    .option('--ignore-paths <paths>', 'paths to leave out of the artifact, .gitignore syntax (comma-separated or repeated)', collect);
+  createCommand<OciOptions>(cmd, contextOf, 'how often the source is checked for new revisions', ociRepository);
 }
