@@ -58,7 +58,7 @@ export async function installComponents(ctx: CliContext, manifests: readonly Man
 /** Waits until every component's Deployment is Available. */
 export async function confirmComponents(ctx: CliContext, components: readonly Component[]): Promise<void> {
   ctx.progress.waiting('confirming components are healthy');
-  const refs = components.map((c) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: c.name, namespace: ctx.namespace } }));
+  const refs = components.map((c) => ({ group: 'apps', version: 'v1', kind: 'Deployment', namespace: ctx.namespace, name: c.name }));
   try {
     await waitForSet(ctx.kubeConfig(), refs, { signal: ctx.signal(), timeoutMs: ctx.timeout.milliseconds, intervalMs: 1_000 });
   } catch (err) {

@@ -175,7 +175,7 @@ export function registerBootstrap(program: Command, contextOf: (cmd: Command) =>
     .option('--watch-all-namespaces [bool]', 'controllers reconcile objects in every namespace (false: only their own)', booleanValue, true)
     .option('--log-level <level>', "controllers' log level: trace, debug, info, error", 'info')
     .option('--author-name <name>', 'author of the commits', 'Eddy')
-    .option('--author-email <email>', 'email of the commits’ author', '')
+    .option('--author-email <email>', 'email of the commit author', '')
     .option('--commit-message-appendix <text>', 'text added to every commit message')
     .option('-s, --silent', 'do not ask for confirmation (pointing an existing bootstrap at another repository or branch)')
     .action(async (opts: BootstrapGitOptions, cmd: Command) => {
