@@ -96,6 +96,19 @@ describe('Kustomization', () => {
     await expect(core.readNamespacedConfigMap({ name: 'bad', namespace: ns })).rejects.toMatchObject({ code: 404 });
   });
 
+  it('refuses an artifact with a link leaving it, naming the entry and revision, and applies nothing', async () => {
+    const ns = await setup('ks-unsafe');
+    const revision = 'main@sha1:4444444444444444444444444444444444444444';
+    await bed.source().publish(kc(), ns, 'repo', revision, { 'cm.yaml': configMap('unsafe') }, { symlinks: { 'etc': '../../../etc' } });
+    await create(ns, 'app', {});
+    const failed = await readyFalse(ns, 'app', 'ArtifactFailed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Ready')?.message).toBe(
+      `failed to extract artifact of revision '${revision}': archive entry "etc" is a symlink to "../../../etc", outside the destination`,
+    );
+    const core = kubeConfig(testEnv()).makeApiClient(CoreV1Api);
+    await expect(core.readNamespacedConfigMap({ name: 'unsafe', namespace: ns })).rejects.toMatchObject({ code: 404 });
+  });
+
   it('stalls on a missing path, naming the path and revision', async () => {
     const ns = await setup('ks-path');
     const rev = 'main@sha1:4444444444444444444444444444444444444444';
