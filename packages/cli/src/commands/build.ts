@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { yamlDocuments } from '../output/yaml.ts';
-import { loadKustomization, maskSecret, renderLocal, type LocalBuildOptions } from '../render/local.ts';
+import type { LocalBuildOptions } from '../render/local.ts';
+import { maskSecret } from '../render/mask.ts';
 
 /** Adds the flags `eddy build` and `eddy diff` share to a `<verb> kustomization` command. */
 export function localBuildCommand(parent: Command, description: string): Command {
@@ -26,6 +27,8 @@ export function registerBuild(program: Command, contextOf: (cmd: Command) => Cli
     .option('--dry-run', 'never contact the cluster (needs --kustomization-file; substituteFrom and decryption keys are not read)')
     .action(async (name: string, opts: LocalBuildOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
+      // Loaded on use: the render code (kustomize, SOPS) is the heaviest import of the CLI.
+      const { loadKustomization, renderLocal } = await import('../render/local.ts');
       const ks = await loadKustomization(ctx, name, opts);
       const objects = await renderLocal(ctx, ks, opts);
       ctx.io.stdout.write(yamlDocuments(objects.map((o) => maskSecret(o))));

@@ -12,7 +12,8 @@ import { Label, type Kustomization } from '@eddy/api';
 import { ResourceManager, diff as staleEntries, entryFor, parseEntry, withoutServerFields, type KubeObject } from '@eddy/ssa';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { loadKustomization, maskSecret, renderLocal, type LocalBuildOptions } from '../render/local.ts';
+import type { LocalBuildOptions } from '../render/local.ts';
+import { maskSecret } from '../render/mask.ts';
 import { unifiedDiff } from '../render/unified-diff.ts';
 import { localBuildCommand } from './build.ts';
 
@@ -65,6 +66,8 @@ export function registerDiff(program: Command, contextOf: (cmd: Command) => CliC
     async (name: string, opts: LocalBuildOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       try {
+        // Loaded on use: the render code (kustomize, SOPS) is the heaviest import of the CLI.
+        const { loadKustomization, renderLocal } = await import('../render/local.ts');
         const ks = await loadKustomization(ctx, name, opts);
         const objects = await renderLocal(ctx, ks, opts);
         if (await printDiff(ctx, ks, objects)) ctx.exitCode = 1;

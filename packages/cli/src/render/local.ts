@@ -3,7 +3,7 @@
  * from `--kustomization-file`) rendered against a local folder with @eddy/kustomize's
  * `render` — the same decrypt → kustomize build → decrypt → substitute sequence
  * kustomize-controller runs — on a copy of the folder's repository, so the user's files are
- * never touched. Secret values are masked before anything is printed.
+ * never touched.
  */
 import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,6 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Kustomization } from '@eddy/api';
 import { Decryptor, collectVariables, loadDecryptor, render } from '@eddy/kustomize';
-import type { ApiObject } from '@eddy/runtime';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { cliKind, type CliKind } from '../kinds.ts';
@@ -24,9 +23,6 @@ export interface LocalBuildOptions {
   /** Never contact the cluster (`eddy build --dry-run`; needs `--kustomization-file`). */
   dryRun?: boolean;
 }
-
-/** What a Secret value is shown as. */
-export const secretMask = '****';
 
 const kustomizationKind = (): CliKind => cliKind('Kustomization') as CliKind;
 
@@ -90,21 +86,4 @@ export async function renderLocal(ctx: CliContext, ks: Kustomization, opts: Loca
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-/**
- * The object with its Secret values masked: every `data` and `stringData` value becomes
- * {@link secretMask}, or `**** (before)` / `**** (after)` when `other` (the other side of a
- * diff) has a different value under the same key, so a change stays visible without its value.
- */
-export function maskSecret<T extends Record<string, unknown> | ApiObject>(obj: T, other?: Record<string, unknown>, side: 'before' | 'after' = 'after'): T {
-  if (obj['kind'] !== 'Secret' || obj['apiVersion'] !== 'v1') return obj;
-  const out: Record<string, unknown> = { ...obj };
-  for (const field of ['data', 'stringData']) {
-    const values = obj[field] as Record<string, unknown> | undefined;
-    if (!values || typeof values !== 'object') continue;
-    const theirs = (other?.[field] ?? {}) as Record<string, unknown>;
-    out[field] = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, other && k in theirs && theirs[k] !== v ? `${secretMask} (${side})` : secretMask]));
-  }
-  return out as T;
 }

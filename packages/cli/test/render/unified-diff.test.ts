@@ -1,6 +1,6 @@
 // The unified diff eddy diff prints, and the masking of Secret values in it.
 import { describe, expect, it } from 'vitest';
-import { maskSecret } from '../../src/render/local.ts';
+import { maskSecret } from '../../src/render/mask.ts';
 import { unifiedDiff } from '../../src/render/unified-diff.ts';
 
 describe('unifiedDiff', () => {
