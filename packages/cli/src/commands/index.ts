@@ -1,6 +1,7 @@
 /** Every command of `eddy`, registered on the program in the order `eddy --help` lists them. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { registerBootstrap } from './bootstrap.ts';
 import { registerBuild } from './build.ts';
 import { registerCheck } from './check.ts';
 import { registerCreate } from './create/index.ts';
@@ -18,6 +19,7 @@ import { registerVersion } from './version.ts';
 
 /** Adds every command to `program`; `contextOf` gives an action its context. */
 export function registerCommands(program: Command, contextOf: (cmd: Command) => CliContext): void {
+  registerBootstrap(program, contextOf);
   registerInstall(program, contextOf);
   registerUninstall(program, contextOf);
   registerCheck(program, contextOf);
