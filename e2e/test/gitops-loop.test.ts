@@ -4,13 +4,12 @@
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Kustomization } from '@eddy/api';
 import { registerKustomizeReconcilers } from '@eddy/kustomize-controller';
-import { Manager, createLogger, loadKubeConfig, type ManagerOptions } from '@eddy/runtime';
+import { Manager } from '@eddy/runtime';
 import { ArtifactServer, Storage, registerSourceReconcilers } from '@eddy/source-controller';
-import { createGitRepo, eventually, installEddyCrds, kubeConfig, runCommand, testEnv, testNamespace, type EnvInfo } from '@eddy/testkit';
+import { createGitRepo, eventually, installEddyCrds, kubeConfig, runCommand, testEnv, testManagerOptions, testNamespace, type EnvInfo } from '@eddy/testkit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const stops: (() => Promise<void>)[] = [];
@@ -23,21 +22,7 @@ beforeAll(async () => {
 });
 
 function managerFor(env: EnvInfo, namespace: string, controllerName: string): Manager {
-  const options: ManagerOptions = {
-    controllerName,
-    kubeConfig: loadKubeConfig({ kubeconfigPath: env.kubeconfig, qps: 200, burst: 400 }),
-    logger: createLogger({ level: 'error', encoding: 'json', name: controllerName, stream: new PassThrough().resume() }),
-    runtimeNamespace: namespace,
-    watchAllNamespaces: false,
-    watchLabelSelector: '',
-    concurrency: 2,
-    retry: { baseDelayMs: 200, maxDelayMs: 2_000 },
-    intervalJitterPercent: 0,
-    metricsAddr: '127.0.0.1:0',
-    healthAddr: '127.0.0.1:0',
-    eventsAddr: '',
-  };
-  return new Manager(options);
+  return new Manager(testManagerOptions(env, { controllerName, namespace, concurrency: 2 }));
 }
 
 /** Starts source-controller (with its artifact server) and kustomize-controller for `namespace`. */

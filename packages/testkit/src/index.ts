@@ -14,6 +14,7 @@ export { getBlob, getManifest, ociManifestMediaType, pushArtifact, pushBlob, pus
 export { chartPath, publishChart } from './helm.ts';
 export { ageKeygen, sopsEncrypt, type AgeKey, type SopsTestFormat } from './sops.ts';
 export { installEddyCrds } from './crds.ts';
+export { testManagerOptions, type TestManagerSettings } from './manager.ts';
 export { installWidgetCrd, widgetApiVersion, widgetCrd, widgetGroup, widgetPlural, widgetVersion, type Widget } from './widget.ts';
 
 let cached: EnvInfo | undefined;
