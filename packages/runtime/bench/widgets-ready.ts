@@ -7,28 +7,21 @@
  *
  * Uses the running `npm run env:up` environment, else starts its own.
  */
-import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { environmentRunning, repoRoot, startEnvironment, stopEnvironment, type EnvInfo } from '@eddy/testkit/env';
+import { benchEnvironment, numberArg, startBenchProcess } from '@eddy/testkit/bench';
 import { installWidgetCrd, type Widget } from '@eddy/testkit/widget';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const objects = arg('objects', 1000);
-const concurrent = arg('concurrent', 4);
-const qps = arg('qps', 50);
-const burst = arg('burst', 300);
+const objects = numberArg('objects', 1000);
+const concurrent = numberArg('concurrent', 4);
+const qps = numberArg('qps', 50);
+const burst = numberArg('burst', 300);
 
-const devState = join(repoRoot(), '.eddy', 'env');
-const ownState = join(repoRoot(), '.eddy', 'bench-runtime');
-let env: EnvInfo | undefined = await environmentRunning(devState);
-const own = !env;
-env ??= await startEnvironment({ stateDir: ownState, log: (m) => console.error(m) });
+const bench = await benchEnvironment('bench-runtime');
+const env = bench.env;
 
 const kc = new KubeConfig();
 kc.loadFromFile(env.kubeconfig);
@@ -39,16 +32,15 @@ const api = kc.makeApiClient(CustomObjectsApi);
 const gvp = { group: 'test.eddy.dev', version: 'v1', plural: 'widgets' };
 
 const main = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'test', 'fixtures', 'widget-main.ts');
-const controller = spawn(
-  process.execPath,
-  [main, `--kubeconfig=${env.kubeconfig}`, '--watch-all-namespaces=false', `--runtime-namespace=${ns}`, `--concurrent=${concurrent}`,
+const work = await mkdtemp(join(tmpdir(), 'eddy-bench-runtime-'));
+const controller = startBenchProcess({
+  name: 'widget-controller',
+  entry: main,
+  args: [`--kubeconfig=${env.kubeconfig}`, '--watch-all-namespaces=false', `--runtime-namespace=${ns}`, `--concurrent=${concurrent}`,
     `--kube-api-qps=${qps}`, `--kube-api-burst=${burst}`, '--metrics-addr=127.0.0.1:0', '--health-addr=127.0.0.1:0', '--log-level=error'],
-  { stdio: ['ignore', 'ignore', 'inherit'] },
-);
-const peakRss = async (): Promise<number> => {
-  const status = await readFile(`/proc/${controller.pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-};
+  logFile: join(work, 'controller.log'),
+  sampleIntervalMs: 0,
+});
 
 try {
   const started = performance.now();
@@ -68,15 +60,14 @@ try {
     if (ready < objects) await new Promise((r) => setTimeout(r, 250));
   }
   const done = performance.now();
-  const rss = await peakRss();
+  const rss = await controller.peakRssMiB();
   console.log(`objects: ${objects}, --concurrent=${concurrent}, --kube-api-qps=${qps}, --kube-api-burst=${burst}`);
   console.log(`created in ${((created - started) / 1000).toFixed(1)}s; all Ready ${((done - started) / 1000).toFixed(1)}s after the first create`);
   console.log(`controller peak RSS: ${rss.toFixed(0)} MiB`);
 } finally {
-  controller.kill('SIGTERM');
+  if (controller.exited) console.error(await controller.tail());
+  await controller.stop();
   await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
-  if (own) {
-    await stopEnvironment(ownState);
-    await rm(ownState, { recursive: true, force: true });
-  }
+  await rm(work, { recursive: true, force: true });
+  await bench.release();
 }

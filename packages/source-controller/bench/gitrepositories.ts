@@ -7,28 +7,21 @@
  *
  * Uses the running `npm run env:up` environment, else starts its own.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { GitRepository } from '@eddy/api';
-import { environmentRunning, repoRoot, runCommand, startEnvironment, stopEnvironment, type EnvInfo } from '@eddy/testkit/env';
+import { runCommand } from '@eddy/testkit/env';
+import { benchEnvironment, numberArg, startBenchProcess } from '@eddy/testkit/bench';
 import { createGitRepo, installEddyCrds } from '@eddy/testkit';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const objects = arg('objects', 100);
-const concurrent = arg('concurrent', 2);
+const objects = numberArg('objects', 100);
+const concurrent = numberArg('concurrent', 2);
 
-const devState = join(repoRoot(), '.eddy', 'env');
-const ownState = join(repoRoot(), '.eddy', 'bench-source');
-let env: EnvInfo | undefined = await environmentRunning(devState);
-const own = !env;
-env ??= await startEnvironment({ stateDir: ownState, log: (m) => console.error(m) });
+const bench = await benchEnvironment('bench-source');
+const env = bench.env;
 
 const kc = new KubeConfig();
 kc.loadFromFile(env.kubeconfig);
@@ -51,16 +44,14 @@ for (let i = 0; i < objects; i++) {
 }
 
 const main = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'src', 'main.ts');
-const controller = spawn(
-  process.execPath,
-  [main, `--kubeconfig=${env.kubeconfig}`, '--watch-all-namespaces=false', `--runtime-namespace=${ns}`, `--concurrent=${concurrent}`,
+const controller = startBenchProcess({
+  name: 'source-controller',
+  entry: main,
+  args: [`--kubeconfig=${env.kubeconfig}`, '--watch-all-namespaces=false', `--runtime-namespace=${ns}`, `--concurrent=${concurrent}`,
     `--storage-path=${join(work, 'storage')}`, '--storage-addr=127.0.0.1:0', '--storage-adv-addr=localhost',
     '--metrics-addr=127.0.0.1:0', '--health-addr=127.0.0.1:0', '--log-level=info'],
-  { stdio: ['ignore', 'ignore', 'pipe'] },
-);
-let errorLines = 0;
-controller.stderr.on('data', (b: Buffer) => {
-  for (const line of b.toString().split('\n')) if (line.includes('"level":"error"')) errorLines++;
+  logFile: join(work, 'controller.log'),
+  sampleIntervalMs: 0,
 });
 const api = kc.makeApiClient(CustomObjectsApi);
 const gvp = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories' };
@@ -80,16 +71,15 @@ try {
     if (ready < objects) await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - started) / 1000;
-  const rss = Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${controller.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const rss = await controller.peakRssMiB();
+  const errorLines = await controller.errorLines();
   console.log(`GitRepositories: ${objects}, --concurrent=${concurrent}`);
   console.log(`all Ready ${seconds.toFixed(1)}s after creation; Ready=False seen at the end: ${failed}; error log lines: ${errorLines}`);
   console.log(`source-controller peak RSS: ${rss.toFixed(0)} MiB`);
 } finally {
-  controller.kill('SIGTERM');
+  if (controller.exited) console.error(await controller.tail());
+  await controller.stop();
   await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
   await rm(work, { recursive: true, force: true });
-  if (own) {
-    await stopEnvironment(ownState);
-    await rm(ownState, { recursive: true, force: true });
-  }
+  await bench.release();
 }
