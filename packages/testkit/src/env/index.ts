@@ -14,3 +14,4 @@ export { readEnvInfo, type BasicAuth, type EnvInfo, type TokenUser } from './inf
 export { runCommand, tailLog, type ProcessRecord } from './process.ts';
 export { ensureTools } from '../tools/build.ts';
 export { repoRoot } from '../repo-root.ts';
+export { installEddyCrds } from '../crds.ts';
