@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/program.ts';
 import { eddy } from './helpers.ts';
 
-const pages = ['cli.md', 'install.md'];
+const pages = ['cli.md', 'install.md', 'bootstrap.md'];
 
 /** Every `eddy …` line of the sh blocks of a page, with the yaml block that follows it (if any). */
 async function examples(page: string): Promise<{ line: string; yaml?: string }[]> {
