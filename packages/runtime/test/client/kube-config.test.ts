@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { StallingError } from '../../src/errors/errors.ts';
 import { RateLimitedKubeConfig, impersonatingKubeConfig, remoteKubeConfig, serviceAccountUser, tenantServiceAccount } from '../../src/client/kube-config.ts';
@@ -76,5 +76,36 @@ describe('remoteKubeConfig', () => {
   it('allows what the insecure flags allow', () => {
     expect(() => remoteKubeConfig(kubeconfig('    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: aws\n'), 's', { allowExec: true })).not.toThrow();
     expect(() => remoteKubeConfig(kubeconfig('    token: abc\n', '    server: https://r:6443\n    insecure-skip-tls-verify: true\n'), 's', { allowInsecureTls: true })).not.toThrow();
+  });
+});
+
+describe('RateLimitedKubeConfig connections', () => {
+  const contextFor = async (kc: KubeConfig) => {
+    const ctx = new RequestContext('https://remote.example:6443/api/v1/namespaces', HttpMethod.GET);
+    await kc.applySecurityAuthentication(ctx);
+    return ctx;
+  };
+  const base = () => {
+    const kc = new RateLimitedKubeConfig(new TokenBucket(1000, 1000));
+    kc.loadFromString(kubeconfig('    token: abc\n'));
+    return kc;
+  };
+
+  it('sends every request of one TLS identity through one connection pool, impersonating or not, headers per request', async () => {
+    const kc = base();
+    const first = await contextFor(kc);
+    const second = await contextFor(kc);
+    const tenant = await contextFor(impersonatingKubeConfig(kc, 'apps', 'deployer'));
+    expect(first.getDispatcher()).toBeDefined();
+    expect(second.getDispatcher()).toBe(first.getDispatcher());
+    expect(tenant.getDispatcher()).toBe(first.getDispatcher());
+    expect(tenant.getHeaders()['Impersonate-User']).toBe(serviceAccountUser('apps', 'deployer'));
+    expect(first.getHeaders()['Impersonate-User']).toBeUndefined();
+  });
+
+  it('gives another cluster or CA its own pool', async () => {
+    const other = new RateLimitedKubeConfig(new TokenBucket(1000, 1000));
+    other.loadFromString(kubeconfig('    token: abc\n', '    server: https://remote.example:6443\n    certificate-authority-data: YmFy\n'));
+    expect((await contextFor(other)).getDispatcher()).not.toBe((await contextFor(base())).getDispatcher());
   });
 });
