@@ -27,6 +27,9 @@ import { addFinalizer, finalizeStatus, removeFinalizer, type StatusPatcher } fro
 import type { KindRef, ReconcileContext, ReconcileRequest, ReconcileResult, ReconciledObject, Reconciler } from './types.ts';
 
 /** What a controller needs from its manager. */
+/** How often, at most, a reconcile's progress is written to the cluster (see Controller.context). */
+export const progressWriteIntervalMs = 1_000;
+
 export interface ControllerOptions<T extends ReconciledObject> {
   /** The controller process' name, e.g. `source-controller` (field managers, events). */
   controllerName: string;
@@ -164,7 +167,7 @@ export class Controller<T extends ReconciledObject> {
     const statusBefore = JSON.stringify(obj.status ?? {});
     const reconcileID = randomUUID();
     const log = this.opts.logger.child({ controllerKind: this.controllerKind, name, namespace, reconcileID });
-    const ctx = this.context(obj, log, reconcileID);
+    const { ctx, settleProgress } = this.context(obj, log, reconcileID);
     const started = performance.now();
     let result: ReconcileResult = {};
     let failure: ReconcileFailure | undefined;
@@ -174,6 +177,8 @@ export class Controller<T extends ReconciledObject> {
       failure = err instanceof ReconcileFailure ? err : new ReconcileError(Reason.Failed, err instanceof Error ? err.message : String(err), { cause: err });
     }
     const seconds = (performance.now() - started) / 1000;
+    // No progress write may land after the final status below.
+    await settleProgress();
 
     if (failure) this.recordFailure(obj, failure, log, ctx);
     const deleted = obj.metadata.deletionTimestamp !== undefined && !(obj.metadata.finalizers ?? []).includes(Finalizer);
@@ -245,9 +250,40 @@ export class Controller<T extends ReconciledObject> {
     }
   }
 
-  private context(obj: T, log: Logger, reconcileID: string): ReconcileContext {
+  /**
+   * The context of one reconcile, and `settleProgress`, which the caller awaits once the
+   * reconcile returned: it cancels a pending progress write and waits for one in flight.
+   *
+   * Progress is written to the cluster at most every {@link progressWriteIntervalMs}, the
+   * first time that long after the start: a reconcile that finishes sooner writes its status
+   * once, at the end, instead of once per step (at 1,000 objects and 50 requests/s, each write
+   * saved is 20 s). A long step still shows on the object within that interval.
+   */
+  private context(obj: T, log: Logger, reconcileID: string): { ctx: ReconcileContext; settleProgress: () => Promise<void> } {
     const { controllerName, kubeConfig, statusPatcher, recorder, intervalJitterPercent } = this.opts;
-    return {
+    let lastWrite = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let writing: Promise<void> = Promise.resolve();
+    let settled = false;
+    const flush = (): void => {
+      timer = undefined;
+      if (settled) return;
+      lastWrite = performance.now();
+      writing = writing
+        .then(async () => {
+          await statusPatcher.patch(obj);
+        })
+        .catch((err: unknown) => {
+          // The final status write follows; a lost progress message is no failure.
+          log.debug('progress write failed', { error: err });
+        });
+    };
+    const settleProgress = async (): Promise<void> => {
+      settled = true;
+      clearTimeout(timer);
+      await writing;
+    };
+    const ctx: ReconcileContext = {
       log,
       signal: this.abort.signal,
       reconcileID,
@@ -255,7 +291,7 @@ export class Controller<T extends ReconciledObject> {
       progress: async (message) => {
         log.debug(message);
         markReconciling(obj, Reason.Progressing, message);
-        await statusPatcher.patch(obj);
+        timer ??= setTimeout(flush, Math.max(0, lastWrite + progressWriteIntervalMs - performance.now()));
       },
       event: (type, reason, message, metadata) => recorder.record(obj, type, reason, message, metadata),
       ensureFinalizer: async () => {
@@ -278,5 +314,6 @@ export class Controller<T extends ReconciledObject> {
         return { requeueAfterMs: Math.max(0, ms + jitter) };
       },
     };
+    return { ctx, settleProgress };
   }
 }

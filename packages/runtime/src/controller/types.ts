@@ -45,8 +45,9 @@ export interface ReconcileContext {
   /** The controller's own Kubernetes client configuration. */
   kubeConfig: KubeConfig;
   /**
-   * Reports progress: Reconciling=True with this message, written to the cluster at once, so
-   * `kubectl get` shows what is happening ("Building manifests for revision ...").
+   * Reports progress: Reconciling=True with this message, so `kubectl get` shows what is
+   * happening ("Building manifests for revision ..."). Written within a second, not at once:
+   * a reconcile that is done sooner writes its status once, at the end.
    */
   progress(message: string): Promise<void>;
   /** Emits a Kubernetes Event (and forwards it to notification-controller when configured). */

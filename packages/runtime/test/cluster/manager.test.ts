@@ -1,6 +1,6 @@
 // The runtime on the real cluster, with the test-only Widget kind: scale, backoff isolation,
 // observability, reconcile requests and impersonation.
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, Watch } from '@kubernetes/client-node';
 import { eventually, installWidgetCrd, kubeConfig, testEnv, testNamespace, type Widget } from '@eddy/testkit';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startWidgetManager, type TestManager } from '../fixtures/widget-manager.ts';
@@ -46,6 +46,45 @@ function start(namespace: string, overrides: Parameters<typeof startWidgetManage
 }
 
 describe('manager on the real cluster', () => {
+  it('shows the progress of a long reconcile within a second, and writes a quick one’s status once', async () => {
+    const ns = await testNamespace(testEnv(), 'progress');
+    start(ns);
+    await createWidget(ns, 'slow', { workMs: 4000 });
+    const during = await eventually(
+      async () => {
+        const w = await readWidget(ns, 'slow');
+        expect(w.status?.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'True', message: 'working for 4000ms' });
+        return w;
+      },
+      { timeoutMs: 10_000, description: 'progress shown' },
+    );
+    expect(ready(during)?.status).not.toBe('True');
+    await eventually(async () => expect(ready(await readWidget(ns, 'slow'))?.status).toBe('True'), { timeoutMs: 20_000, description: 'slow Ready' });
+    expect((await readWidget(ns, 'slow')).status?.conditions?.find((c) => c.type === 'Reconciling')).toBeUndefined();
+
+    // A quick reconcile (its progress call is followed by the end well within a second) is
+    // written twice in all: the finalizer, then the final status, and no progress in between.
+    const modified: Widget[] = [];
+    const watch = await new Watch(kubeConfig(testEnv())).watch(
+      `/apis/${group}/${version}/namespaces/${ns}/${plural}`,
+      { fieldSelector: 'metadata.name=quick' },
+      (type, obj: Widget) => {
+        if (type === 'MODIFIED') modified.push(obj);
+      },
+      () => undefined,
+    );
+    try {
+      await createWidget(ns, 'quick', { workMs: 1 });
+      await eventually(async () => expect(ready(modified.at(-1) ?? (await readWidget(ns, 'quick')))?.status).toBe('True'), { timeoutMs: 20_000, description: 'quick Ready' });
+      expect(modified.map((w) => [w.metadata.finalizers?.length ?? 0, ready(w)?.status ?? 'none'])).toEqual([
+        [1, 'none'],
+        [1, 'True'],
+      ]);
+    } finally {
+      watch.abort();
+    }
+  });
+
   it('brings 1,000 Widgets created at once to Ready, never reconciling one key in two workers at once', async () => {
     const ns = await testNamespace(testEnv(), 'scale');
     const m = start(ns, { concurrency: 8 });
