@@ -36,7 +36,11 @@ export interface CheckHealthOptions {
 export interface WaitOptions extends CheckHealthOptions {
   /** The longest to wait for all objects to be Current. */
   timeoutMs: number;
-  /** How often to read them (default 2 s, as Flux's poller). */
+  /**
+   * The longest pause between reads (default 2 s, as Flux's poller). The first pauses are
+   * shorter (a quarter second, doubling up to it): most objects are ready within a second of
+   * being applied, and a reconcile's worker should not sit out a full interval for them.
+   */
   intervalMs?: number;
   /** Stop at the first Failed object instead of waiting for the timeout (default true). */
   failFast?: boolean;
@@ -97,24 +101,35 @@ export async function waitForSet(kubeConfig: KubeConfig, refs: readonly ObjectRe
   // Reads are bounded by the deadline too, so a hung API server cannot stretch the wait.
   const signal = AbortSignal.any([opts.signal, timeout]);
   let results: HealthResult[] = refs.map((ref) => ({ ref, subject: subjectOf(ref), status: 'Unknown', message: 'not checked yet' }));
+  const maxPauseMs = opts.intervalMs ?? 2_000;
+  let pauseMs = Math.min(firstPauseMs, maxPauseMs);
   for (;;) {
+    // Only what is not Current yet is read again.
+    const pending = results.filter((r) => r.status !== 'Current');
+    let checked: HealthResult[];
     try {
-      results = await checkWith(client, refs, { ...opts, signal });
+      checked = await checkWith(client, pending.map((r) => r.ref), { ...opts, signal });
     } catch (err) {
       throw stopped(opts.signal, results, err);
     }
+    const byRef = new Map(pending.map((r, i) => [r, checked[i]!]));
+    results = results.map((r) => byRef.get(r) ?? r);
     const failed = results.filter((r) => r.status === 'Failed');
     if ((opts.failFast ?? true) && failed.length > 0) {
       throw new HealthCheckError(Reason.HealthCheckFailed, listed(failed, (r) => `${r.subject}: ${clip(r.message)}`), results);
     }
     if (results.every((r) => r.status === 'Current')) return results;
     try {
-      await delay(opts.intervalMs ?? 2_000, undefined, { signal });
+      await delay(pauseMs, undefined, { signal });
     } catch (err) {
       throw stopped(opts.signal, results, err);
     }
+    pauseMs = Math.min(pauseMs * 2, maxPauseMs);
   }
 }
+
+/** The first pause of {@link waitForSet} between reads. */
+const firstPauseMs = 250;
 
 /** The error for a wait that ended by the caller's abort or by the timeout. */
 function stopped(callerSignal: AbortSignal, results: HealthResult[], cause: unknown): HealthCheckError {
