@@ -80,7 +80,7 @@ export class ResourceManager {
   async preview(obj: Record<string, unknown>, opts: Pick<ApplyOptions, 'timeout' | 'signal'> = {}): Promise<{ entry: ChangeSetEntry; live: KubeObject | undefined; merged: KubeObject }> {
     const signal = boundSignal(opts);
     const desired = this.desired(obj);
-    const { live, dryRun } = await this.dryRunAgainstLive(desired, await this.getLive(desired, signal), signal);
+    const { live, dryRun } = await this.dryRunAgainstLive(desired, await this.getLive(desired, signal), undefined, signal);
     return { entry: this.compare(desired, live, dryRun), live, merged: dryRun };
   }
 
@@ -132,20 +132,33 @@ export class ResourceManager {
     const policy = applyPolicy(desired);
     if (policy === 'Ignore') return this.record({ subject, action: 'skipped' });
 
-    let live = await this.getLive(desired, signal);
-    if (policy === 'IfNotPresent' && live) return this.record({ subject, action: 'skipped' });
-    // Reclaim fields kubectl edits took, so the apply below reverts them (Merge keeps them).
-    if (live && policy === 'Override') live = await this.cleanupFieldManagers(live, opts.overrideManagers ?? [], signal);
-
+    // The dry run comes first: it validates the object, and an object it would create comes
+    // back without a resourceVersion, so a new object costs no read (two requests, not three).
     let dryRun: KubeObject;
     try {
-      ({ live, dryRun } = await this.dryRunAgainstLive(desired, live, signal));
+      dryRun = await this.dryRun(desired, signal);
     } catch (err) {
-      if (!(err instanceof ImmutableFieldError) || !live) throw err;
-      if (!opts.force && !forceAnnotated(desired)) throw err;
-      await this.recreate(desired, live, signal);
+      if (!(err instanceof ImmutableFieldError) || (!opts.force && !forceAnnotated(desired))) throw err;
+      const existing = await this.getLive(desired, signal);
+      if (!existing) throw err;
+      await this.recreate(desired, existing, signal);
       return this.record({ subject, action: 'created' });
     }
+    if (!dryRun.metadata.resourceVersion) {
+      await this.write(desired, signal);
+      return this.record({ subject, action: 'created' });
+    }
+    if (policy === 'IfNotPresent') return this.record({ subject, action: 'skipped' });
+
+    let live = await this.getLive(desired, signal);
+    // Reclaim fields kubectl edits took, so the apply below reverts them (Merge keeps them);
+    // when that changed the object, the dry run is redone against it.
+    if (live && policy === 'Override') {
+      const cleaned = await this.cleanupFieldManagers(live, opts.overrideManagers ?? [], signal);
+      if (cleaned !== live) dryRun = await this.dryRun(desired, signal);
+      live = cleaned;
+    }
+    ({ live, dryRun } = await this.dryRunAgainstLive(desired, live, dryRun, signal));
 
     const entry = this.compare(desired, live, dryRun);
     if (entry.action === 'unchanged') return this.record(entry);
@@ -194,12 +207,13 @@ export class ResourceManager {
    * read and the dry run, which would show as drift; the dry run keeps the resourceVersion it
    * started from, so on a mismatch the object is read and dry-run again (a few times).
    */
-  private async dryRunAgainstLive(desired: KubeObject, live: KubeObject | undefined, signal: AbortSignal): Promise<{ live: KubeObject | undefined; dryRun: KubeObject }> {
+  private async dryRunAgainstLive(desired: KubeObject, live: KubeObject | undefined, firstDryRun: KubeObject | undefined, signal: AbortSignal): Promise<{ live: KubeObject | undefined; dryRun: KubeObject }> {
     let current = live;
+    let dryRun = firstDryRun ?? (await this.dryRun(desired, signal));
     for (let attempt = 1; ; attempt++) {
-      const dryRun = await this.dryRun(desired, signal);
       if (!current || dryRun.metadata.resourceVersion === current.metadata.resourceVersion || attempt >= 3) return { live: current, dryRun };
       current = await this.getLive(desired, signal);
+      dryRun = await this.dryRun(desired, signal);
     }
   }
 
