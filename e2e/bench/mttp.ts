@@ -31,7 +31,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Condition, Kustomization, OCIRepository } from '@eddy/api';
 import { Informer, ObjectClient, createLogger, mapLimit } from '@eddy/runtime';
 import { installEddyCrds, pushArtifact } from '@eddy/testkit';
-import { benchEnvironment, flagArg, freePort, numberArg, startBenchProcess, stringArg, type BenchProcess, type CpuSeconds } from '@eddy/testkit/bench';
+import { benchEnvironment, flagArg, freePort, machineCpuSeconds, numberArg, processCpuSeconds, startBenchProcess, stringArg, type BenchProcess, type CpuSeconds } from '@eddy/testkit/bench';
 import { repoRoot, runCommand, type EnvInfo } from '@eddy/testkit/env';
 
 /** The controller flags of each profile, beyond what every run passes. */
@@ -86,6 +86,7 @@ const appManifests: Record<string, string> = {
 interface ControllerFigures {
   peakRssMiB: number;
   peakTreeRssMiB: number;
+  /** CPU seconds from the first create until all were Ready. */
   cpuSeconds: CpuSeconds;
   errorLogLines: number;
   /** controller_runtime_reconcile_total by result. */
@@ -108,7 +109,11 @@ interface RunFigures {
   kustomizationsReadyMedianSeconds: number | null;
   readyAtEnd: { OCIRepository: number; Kustomization: number };
   /** Requests the API server served from the first create until all were Ready (everyone's: the controllers', the benchmark's, kube-controller-manager's). */
-  apiRequests: { total: number; top: Record<string, number> };
+  apiRequests: { total: number; meanLatencyMs: Record<string, number>; top: Record<string, number> };
+  /** CPU seconds of each environment process (kube-apiserver, etcd, kube-controller-manager, ...) in the same window. */
+  environmentCpuSeconds: Record<string, number>;
+  /** The whole machine's CPU in the same window: busy core-seconds of those there were (other work on the machine shows here). */
+  machineCpu: { busySeconds: number; coreSeconds: number; busyPercent: number };
   /** Ready=False reasons of the Kustomizations not Ready when the run ended (only when it did not complete). */
   notReadyReasons?: Record<string, number>;
   controllers: { 'source-controller': ControllerFigures; 'kustomize-controller': ControllerFigures };
@@ -120,6 +125,7 @@ interface RunFigures {
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 const mib = (n: number): number => Math.round(n);
+const round1 = (n: number): number => Math.round(n * 10) / 10;
 
 /** An OCIRepository or Kustomization as the benchmark watches it: its status conditions. */
 interface Watched {
@@ -147,35 +153,78 @@ function sumBy(text: string, name: string, label: string, where: (labels: string
   return out;
 }
 
-/** apiserver_request_total of the API server, summed by `VERB group/resource[/subresource][ (dry run)]`. */
-async function apiRequests(env: EnvInfo): Promise<Map<string, number>> {
+/** What the benchmark reads from the API server's own metrics at the start and the end of a run. */
+interface ApiServerReading {
+  /** apiserver_request_total, by `VERB group/resource[/subresource][ (dry run)]`. */
+  requests: Map<string, number>;
+  /** apiserver_request_duration_seconds sum and count, by verb. */
+  latency: Map<string, { sum: number; count: number }>;
+}
+
+/** Reads the API server's request counts and latencies (its /metrics, as the admin). */
+async function readApiServer(env: EnvInfo): Promise<ApiServerReading> {
   const text = await runCommand(env.tools.kubectl, ['--kubeconfig', env.kubeconfig, 'get', '--raw', '/metrics']);
-  const out = new Map<string, number>();
+  const requests = new Map<string, number>();
+  const latency = new Map<string, { sum: number; count: number }>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
     const label = (name: string): string => new RegExp(`[{,]${name}="([^"]*)"`).exec(line)?.[1] ?? '';
-    const resource = [label('group') || 'core', label('resource'), label('subresource')].filter(Boolean).join('/');
-    const key = `${label('verb')} ${resource}${label('dry_run') ? ' (dry run)' : ''}`;
-    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('apiserver_request_total{')) {
+      const resource = [label('group') || 'core', label('resource'), label('subresource')].filter(Boolean).join('/');
+      const key = `${label('verb')} ${resource}${label('dry_run') ? ' (dry run)' : ''}`;
+      requests.set(key, (requests.get(key) ?? 0) + value);
+    } else if (line.startsWith('apiserver_request_duration_seconds_sum{') || line.startsWith('apiserver_request_duration_seconds_count{')) {
+      const entry = latency.get(label('verb')) ?? { sum: 0, count: 0 };
+      if (line.startsWith('apiserver_request_duration_seconds_sum{')) entry.sum += value;
+      else entry.count += value;
+      latency.set(label('verb'), entry);
+    }
   }
+  return { requests, latency };
+}
+
+/** The requests made between two readings (the largest first), and the mean latency of each verb but WATCH (long-lived by design). */
+function apiServerDelta(before: ApiServerReading, after: ApiServerReading): { total: number; meanLatencyMs: Record<string, number>; top: Record<string, number> } {
+  const delta = [...after.requests].map(([k, v]) => [k, v - (before.requests.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  const meanLatencyMs: Record<string, number> = {};
+  for (const [verb, { sum, count }] of after.latency) {
+    const was = before.latency.get(verb) ?? { sum: 0, count: 0 };
+    if (verb === 'WATCH' || count - was.count <= 0) continue;
+    meanLatencyMs[verb] = Math.round(((sum - was.sum) / (count - was.count)) * 10_000) / 10;
+  }
+  return { total: delta.reduce((sum, [, v]) => sum + v, 0), meanLatencyMs, top: Object.fromEntries(delta.slice(0, 30)) };
+}
+
+/** CPU seconds so far of the environment's processes (API server, etcd, ...), by name; a process gone counts as 0. */
+async function componentCpu(env: EnvInfo): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const p of env.processes) out[p.name] = (await processCpuSeconds(p.pid).catch(() => ({ self: 0 }))).self;
   return out;
 }
 
-/** The requests made between two {@link apiRequests} readings, the largest first. */
-function requestDelta(before: Map<string, number>, after: Map<string, number>): { total: number; top: Record<string, number> } {
-  const delta = [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-  return { total: delta.reduce((sum, [, v]) => sum + v, 0), top: Object.fromEntries(delta.slice(0, 30)) };
+/** CPU seconds each environment process used since `before`. */
+async function componentCpuDelta(env: EnvInfo, before: Record<string, number>): Promise<Record<string, number>> {
+  const now = await componentCpu(env);
+  return Object.fromEntries(Object.entries(now).map(([name, s]) => [name, Math.round((s - (before[name] ?? 0)) * 10) / 10]));
+}
+
+/** The machine's CPU use since `before`: busy core-seconds out of those there were (other work on the machine included). */
+async function machineCpuDelta(before: { busy: number; total: number }): Promise<{ busySeconds: number; coreSeconds: number; busyPercent: number }> {
+  const now = await machineCpuSeconds();
+  const busy = now.busy - before.busy;
+  const total = now.total - before.total;
+  return { busySeconds: Math.round(busy), coreSeconds: Math.round(total), busyPercent: Math.round((busy / (total || 1)) * 100) };
 }
 
 /** Reads the figures of a controller process that is still running. */
-async function controllerFigures(proc: BenchProcess, metricsPort: number): Promise<ControllerFigures> {
+async function controllerFigures(proc: BenchProcess, metricsPort: number, cpuAtStart: CpuSeconds): Promise<ControllerFigures> {
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const sums = sumBy(metrics, 'gotk_reconcile_duration_seconds_sum', 'kind');
   const counts = sumBy(metrics, 'gotk_reconcile_duration_seconds_count', 'kind');
   return {
     peakRssMiB: mib(await proc.peakRssMiB()),
     peakTreeRssMiB: mib(proc.peakTreeRssMiB),
-    cpuSeconds: await proc.cpuSeconds(),
+    cpuSeconds: await proc.cpuSeconds().then((c) => ({ self: round1(c.self - cpuAtStart.self), children: round1(c.children - cpuAtStart.children) })),
     errorLogLines: await proc.errorLines(),
     reconciles: sumBy(metrics, 'controller_runtime_reconcile_total', 'result'),
     meanReconcileSeconds: Object.fromEntries(Object.entries(sums).map(([kind, s]) => [kind, Math.round((s / (counts[kind] || 1)) * 1000) / 1000])),
@@ -258,7 +307,8 @@ async function runProfile(env: EnvInfo, kc: KubeConfig, artifactUrl: string, pro
     await Promise.all([waitReady(source, sourceHealth), waitReady(kustomize, kustomizeHealth), ...informers.map((i) => i.waitForSync())]);
     console.error(`[${profile}] ${apps} apps in namespace ${ns}: creating`);
 
-    const requestsBefore = await apiRequests(env);
+    const [apiBefore, componentsBefore, machineBefore] = [await readApiServer(env), await componentCpu(env), await machineCpuSeconds()];
+    const [sourceCpuBefore, kustomizeCpuBefore] = [await source.cpuSeconds(), await kustomize.cpuSeconds()];
     // All at once: each app's OCIRepository and Kustomization, many requests in flight.
     started = performance.now();
     const loadAtStart = loadavg()[0] ?? 0;
@@ -309,11 +359,13 @@ async function runProfile(env: EnvInfo, kc: KubeConfig, artifactUrl: string, pro
       kustomizationsReadySeconds: last(kustomizations.readyAt),
       kustomizationsReadyMedianSeconds: completed ? seconds(sortedKs[Math.floor(sortedKs.length / 2)] ?? 0) : null,
       readyAtEnd: { OCIRepository: sources.readyAt.size, Kustomization: kustomizations.readyAt.size },
-      apiRequests: requestDelta(requestsBefore, await apiRequests(env)),
+      apiRequests: apiServerDelta(apiBefore, await readApiServer(env)),
+      environmentCpuSeconds: await componentCpuDelta(env, componentsBefore),
+      machineCpu: await machineCpuDelta(machineBefore),
       loadAverage,
       controllers: {
-        'source-controller': await controllerFigures(source, sourceMetrics),
-        'kustomize-controller': await controllerFigures(kustomize, kustomizeMetrics),
+        'source-controller': await controllerFigures(source, sourceMetrics, sourceCpuBefore),
+        'kustomize-controller': await controllerFigures(kustomize, kustomizeMetrics, kustomizeCpuBefore),
       },
     };
     if (!completed) {
@@ -393,6 +445,16 @@ function markdown(results: { apps: number; commit: string; date: string; machine
     '| profile | apps | all OCIRepositories Ready | all Kustomizations Ready | source-controller peak RSS | kustomize-controller peak RSS | source-controller CPU | kustomize-controller CPU (+ kustomize) | load average |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
+    '',
+    'Where the machine\'s CPU went in the same window (2 cores give 2 core-seconds a second), and how the API server answered:',
+    '',
+    '| profile | machine CPU busy | kube-apiserver | etcd | kube-controller-manager | API requests | mean latency GET / APPLY / PATCH / POST |',
+    '|---|---|---|---|---|---|---|',
+    ...results.runs.map((r) => {
+      const c = r.environmentCpuSeconds;
+      const ms = (verb: string): string => (r.apiRequests.meanLatencyMs[verb] === undefined ? '-' : `${r.apiRequests.meanLatencyMs[verb]} ms`);
+      return `| ${r.profile} | ${r.machineCpu.busySeconds} of ${r.machineCpu.coreSeconds} core-s (${r.machineCpu.busyPercent} %) | ${c['kube-apiserver'] ?? '-'} s | ${c['etcd'] ?? '-'} s | ${c['kube-controller-manager'] ?? '-'} s | ${r.apiRequests.total} | ${['GET', 'APPLY', 'PATCH', 'POST'].map(ms).join(' / ')} |`;
+    }),
     '',
     ...results.runs.map((r) => `- ${r.profile}: ${r.note}${r.flags['kustomize-controller'].length + r.flags['source-controller'].length ? `; flags: source-controller \`${r.flags['source-controller'].join(' ') || '-'}\`, kustomize-controller \`${r.flags['kustomize-controller'].join(' ') || '-'}\`` : ''}.`),
     '',

@@ -127,6 +127,22 @@ async function statusKiB(pid: number, key: string): Promise<number> {
   return Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
 }
 
+/** CPU seconds process `pid` has used so far (its own, and its reaped children's). */
+export async function processCpuSeconds(pid: number): Promise<CpuSeconds> {
+  // utime, stime, cutime, cstime are fields 14 to 17 of /proc/<pid>/stat.
+  const [utime, stime, cutime, cstime] = (await statFields(pid)).slice(11, 15).map(Number) as [number, number, number, number];
+  return { self: (utime + stime) / userHz, children: (cutime + cstime) / userHz };
+}
+
+/** The machine's CPU time so far, in seconds summed over all cores: busy, and in all (busy + idle + iowait). */
+export async function machineCpuSeconds(): Promise<{ busy: number; total: number }> {
+  // The first line of /proc/stat: cpu user nice system idle iowait irq softirq steal ...
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return { busy: (total - idle) / userHz, total: total / userHz };
+}
+
 /** The RSS of `root` and all its live descendants, in KiB (a process gone while reading counts as 0). */
 export async function treeRssKiB(root: number): Promise<number> {
   const children = new Map<number, number[]>();
@@ -198,11 +214,7 @@ export function startBenchProcess(opts: BenchProcessOptions): BenchProcess {
       return peakTreeKiB / 1024;
     },
     peakRssMiB: async () => (await statusKiB(pid, 'VmHWM')) / 1024,
-    cpuSeconds: async () => {
-      // utime, stime, cutime, cstime are fields 14 to 17 of /proc/<pid>/stat.
-      const [utime, stime, cutime, cstime] = (await statFields(pid)).slice(11, 15).map(Number) as [number, number, number, number];
-      return { self: (utime + stime) / userHz, children: (cutime + cstime) / userHz };
-    },
+    cpuSeconds: () => processCpuSeconds(pid),
     errorLines: async () => (await log()).filter((l) => l.includes('"level":"error"')).length,
     tail: async (n = 30) => (await log()).filter(Boolean).slice(-n).join('\n'),
     stop: async (graceMs = 10_000) => {
