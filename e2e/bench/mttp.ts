@@ -17,6 +17,7 @@
  *   npm run bench:mttp -- --apps 100 [--profiles defaults,flux-benchmark,raised-qps] [--own-env] [--tag name]
  *     [--controllers <checkout>] [--timeout 900] [--source-args '...'] [--kustomize-args '--requeue-dependency=5s']
  *     [--controller-node-options '--max-old-space-size=128'] [--out <folder>]
+ *   npm run bench:mttp -- --render e2e/bench/results/mttp-1000.json   # the .md again from the .json
  *
  * `--controllers` runs the controllers of another checkout (say, a git worktree at an older
  * commit, with node_modules) against the same benchmark, to compare versions.
@@ -32,6 +33,7 @@ import type { Condition, Kustomization, OCIRepository } from '@eddy/api';
 import { Informer, ObjectClient, createLogger, mapLimit } from '@eddy/runtime';
 import { installEddyCrds, pushArtifact } from '@eddy/testkit';
 import { benchEnvironment, flagArg, freePort, machineCpuSeconds, numberArg, processCpuSeconds, startBenchProcess, stringArg, type BenchProcess, type CpuSeconds } from '@eddy/testkit/bench';
+import { markdown, type ControllerFigures, type MttpResults, type RunFigures } from './mttp-results.ts';
 import { repoRoot, runCommand, type EnvInfo } from '@eddy/testkit/env';
 
 /** The controller flags of each profile, beyond what every run passes. */
@@ -44,6 +46,14 @@ const profiles: Record<string, { source: string[]; kustomize: string[]; note: st
     note: "Flux's benchmark concurrency with the client-side rate limit raised tenfold, to show what the API rate limit costs",
   },
 };
+
+// Rendering a results file again needs neither a cluster nor the controllers.
+const render = stringArg('render', '');
+if (render) {
+  const results = JSON.parse(await readFile(render, 'utf8')) as MttpResults;
+  await writeFile(render.replace(/\.json$/, '') + '.md', markdown(results));
+  process.exit(0);
+}
 
 const apps = numberArg('apps', 100);
 const selected = stringArg('profiles', 'defaults,flux-benchmark,raised-qps').split(',').filter(Boolean);
@@ -81,47 +91,6 @@ const appManifests: Record<string, string> = {
     '          envFrom:', '            - configMapRef:', '                name: app-${INDEX}', '',
   ].join('\n'),
 };
-
-/** The figures of one controller in one run. */
-interface ControllerFigures {
-  peakRssMiB: number;
-  peakTreeRssMiB: number;
-  /** CPU seconds from the first create until all were Ready. */
-  cpuSeconds: CpuSeconds;
-  errorLogLines: number;
-  /** controller_runtime_reconcile_total by result. */
-  reconciles: Record<string, number>;
-  /** Mean of gotk_reconcile_duration_seconds per kind. */
-  meanReconcileSeconds: Record<string, number>;
-}
-
-/** The figures of one profile. */
-interface RunFigures {
-  profile: string;
-  note: string;
-  flags: { 'source-controller': string[]; 'kustomize-controller': string[] };
-  /** NODE_OPTIONS the controllers ran with, if any. */
-  controllerNodeOptions?: string;
-  completed: boolean;
-  createSeconds: number;
-  sourcesReadySeconds: number | null;
-  kustomizationsReadySeconds: number | null;
-  kustomizationsReadyMedianSeconds: number | null;
-  readyAtEnd: { OCIRepository: number; Kustomization: number };
-  /** Requests the API server served from the first create until all were Ready (everyone's: the controllers', the benchmark's, kube-controller-manager's). */
-  apiRequests: { total: number; meanLatencyMs: Record<string, number>; top: Record<string, number> };
-  /** CPU seconds of each environment process (kube-apiserver, etcd, kube-controller-manager, ...) in the same window. */
-  environmentCpuSeconds: Record<string, number>;
-  /** The whole machine's CPU in the same window: busy core-seconds of those there were (other work on the machine shows here). */
-  machineCpu: { busySeconds: number; coreSeconds: number; busyPercent: number };
-  /** Ready=False reasons of the Kustomizations not Ready when the run ended (only when it did not complete). */
-  notReadyReasons?: Record<string, number>;
-  controllers: { 'source-controller': ControllerFigures; 'kustomize-controller': ControllerFigures };
-  /** The machine's 1-minute load average when the creates started and when all were Ready (other work on the machine shows here). */
-  loadAverage: { start: number; end: number };
-  /** From deleting the Kustomizations until they are all gone (their objects pruned). */
-  deleteSeconds: number;
-}
 
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 const mib = (n: number): number => Math.round(n);
@@ -424,43 +393,6 @@ async function unblockNamespace(client: ObjectClient, ns: string): Promise<void>
   await client.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'Background').catch(() => undefined);
 }
 
-/** The 1-minute load average at the start and end of a run, as `a → b` (`-` for results without it). */
-function load(r: Partial<Pick<RunFigures, 'loadAverage'>>): string {
-  return r.loadAverage ? `${r.loadAverage.start.toFixed(1)} → ${r.loadAverage.end.toFixed(1)}` : '-';
-}
-
-/** The Markdown table of the results. */
-function markdown(results: { apps: number; commit: string; date: string; machine: string; command: string; runs: RunFigures[] }): string {
-  const rows = results.runs.map((r) => {
-    const s = r.controllers['source-controller'];
-    const k = r.controllers['kustomize-controller'];
-    const time = (v: number | null): string => (v === null ? `not all (${r.readyAtEnd.Kustomization}/${results.apps})` : `${v}s`);
-    return `| ${r.profile} | ${results.apps} | ${time(r.sourcesReadySeconds)} | ${time(r.kustomizationsReadySeconds)} | ${s.peakRssMiB} MiB | ${k.peakRssMiB} MiB (${k.peakTreeRssMiB} MiB with kustomize) | ${s.cpuSeconds.self.toFixed(1)} s | ${k.cpuSeconds.self.toFixed(1)} s + ${k.cpuSeconds.children.toFixed(1)} s | ${load(r)} |`;
-  });
-  return [
-    `# MTTP benchmark, ${results.apps} apps`,
-    '',
-    `${results.date}, controllers at commit ${results.commit}, ${results.machine}. Made by \`${results.command}\` (e2e/bench/mttp.ts); times from the first create.`,
-    '',
-    '| profile | apps | all OCIRepositories Ready | all Kustomizations Ready | source-controller peak RSS | kustomize-controller peak RSS | source-controller CPU | kustomize-controller CPU (+ kustomize) | load average |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...rows,
-    '',
-    'Where the machine\'s CPU went in the same window (2 cores give 2 core-seconds a second), and how the API server answered:',
-    '',
-    '| profile | machine CPU busy | kube-apiserver | etcd | kube-controller-manager | API requests | mean latency GET / APPLY / PATCH / POST |',
-    '|---|---|---|---|---|---|---|',
-    ...results.runs.map((r) => {
-      const c = r.environmentCpuSeconds;
-      const ms = (verb: string): string => (r.apiRequests.meanLatencyMs[verb] === undefined ? '-' : `${r.apiRequests.meanLatencyMs[verb]} ms`);
-      return `| ${r.profile} | ${r.machineCpu.busySeconds} of ${r.machineCpu.coreSeconds} core-s (${r.machineCpu.busyPercent} %) | ${c['kube-apiserver'] ?? '-'} s | ${c['etcd'] ?? '-'} s | ${c['kube-controller-manager'] ?? '-'} s | ${r.apiRequests.total} | ${['GET', 'APPLY', 'PATCH', 'POST'].map(ms).join(' / ')} |`;
-    }),
-    '',
-    ...results.runs.map((r) => `- ${r.profile}: ${r.note}${r.flags['kustomize-controller'].length + r.flags['source-controller'].length ? `; flags: source-controller \`${r.flags['source-controller'].join(' ') || '-'}\`, kustomize-controller \`${r.flags['kustomize-controller'].join(' ') || '-'}\`` : ''}.`),
-    '',
-  ].join('\n');
-}
-
 const bench = await benchEnvironment('bench-mttp', { own: flagArg('own-env') });
 try {
   const env = bench.env;
@@ -484,7 +416,7 @@ try {
 
   const commit = (await runCommand('git', ['-C', checkout, 'rev-parse', '--short', 'HEAD'])).trim();
   const dirty = (await runCommand('git', ['-C', checkout, 'status', '--porcelain', '--', 'packages'])).trim() !== '';
-  const results = {
+  const results: MttpResults = {
     benchmark: 'mttp',
     apps,
     tag,
