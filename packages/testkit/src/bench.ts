@@ -54,11 +54,11 @@ export interface BenchEnvironment {
  * own environment keeps the benchmark's load off the shared one, and other work's objects out
  * of the benchmark's etcd.
  */
-export async function benchEnvironment(name: string, opts: { own?: boolean } = {}): Promise<BenchEnvironment> {
+export async function benchEnvironment(name: string, opts: { own?: boolean; extraArgs?: Record<string, string[]> } = {}): Promise<BenchEnvironment> {
   const running = opts.own ? undefined : await environmentRunning(join(repoRoot(), '.eddy', 'env'));
   if (running) return { env: running, own: false, release: async () => undefined };
   const stateDir = join(repoRoot(), '.eddy', name);
-  const env = await startEnvironment({ stateDir, log: (m) => console.error(m) });
+  const env = await startEnvironment({ stateDir, log: (m) => console.error(m), ...(opts.extraArgs ? { extraArgs: opts.extraArgs } : {}) });
   return {
     env,
     own: true,

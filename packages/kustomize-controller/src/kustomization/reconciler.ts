@@ -43,6 +43,7 @@ import {
   refOf,
   splitApiVersion,
   waitForSet,
+  type ChangeSet,
   type ObjectRef,
   type StatusReader,
 } from '@eddy/ssa';
@@ -157,7 +158,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     const statusReader = compileHealthCheckExprs(obj);
 
     // Fetch the source artifact, build it, and apply the objects.
-    const { revision, objects, changeLog } = await withArtifact(
+    const { revision, objects, changeSet } = await withArtifact(
       obj,
       { lookupSource: this.deps.lookupSource, noCrossNamespaceRefs: this.deps.noCrossNamespaceRefs, requeueDependencyMs: this.deps.requeueDependencyMs, maxBytes: this.deps.maxArtifactBytes, timeoutMs, signal },
       async ({ artifact, dir }) => {
@@ -169,11 +170,12 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         const manifests = await render(dir, obj.spec, artifact.revision, { kustomizeBin: this.deps.kustomizeBin, env: this.deps.toolEnv, timeoutMs, signal, decryptor, variables });
         attempt.built = { digest: digestOf(manifests), revision: artifact.revision, originRevision: artifact.metadata?.[originRevisionKey] };
         await ctx.progress(`Applying revision ${artifact.revision}`);
-        const lines = await this.apply(obj, kubeConfig, ctx.log, manifests, timeoutMs, signal);
-        return { revision: artifact.revision, objects: manifests, changeLog: lines };
+        const changeSet = await this.apply(obj, kubeConfig, ctx.log, manifests, timeoutMs, signal);
+        return { revision: artifact.revision, objects: manifests, changeSet };
       },
     );
 
+    const changeLog = changeSet.changes().map((e) => `${e.subject} ${e.action}`);
     // Prune what the last revision applied and this one does not; failed entries stay.
     const entries = objects.map((o) => entryFor(o));
     const kept = await this.prune(obj, kubeConfig, inventory, entries, signal, changeLog);
@@ -187,7 +189,9 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       : (obj.spec.healthChecks ?? []).map((h) => ({ ...splitApiVersion(h.apiVersion ?? ''), kind: h.kind, name: h.name, namespace: h.namespace ?? obj.metadata.namespace ?? '' }));
     if (refs.length) {
       await ctx.progress(`Running health checks for revision ${revision} with a timeout of ${obj.spec.timeout ?? obj.spec.interval}`);
-      await waitForSet(kubeConfig, refs, { signal: ctx.signal, timeoutMs, ...(statusReader ? { statusReader } : {}) });
+      // The apply's answers are the first look at each object: no read for what is already Current.
+      const known = new Map(changeSet.entries.flatMap((e) => (e.object ? [[e.subject, e.object] as const] : [])));
+      await waitForSet(kubeConfig, refs, { signal: ctx.signal, timeoutMs, known, ...(statusReader ? { statusReader } : {}) });
       markTrue(obj, ConditionType.Healthy, Reason.Succeeded, 'Health check passed');
     } else {
       deleteCondition(obj, ConditionType.Healthy);
@@ -246,12 +250,11 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     return remoteKubeConfig(Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8'), what, this.deps.remoteKubeConfig);
   }
 
-  /** Server-side applies the objects in stages and returns the change log of what changed. */
-  private async apply(obj: Kustomization, kubeConfig: KubeConfig, log: ReconcileContext['log'], objects: Record<string, unknown>[], timeoutMs: number, signal: AbortSignal): Promise<string[]> {
+  /** Server-side applies the objects in stages and returns what happened to each. */
+  private async apply(obj: Kustomization, kubeConfig: KubeConfig, log: ReconcileContext['log'], objects: Record<string, unknown>[], timeoutMs: number, signal: AbortSignal): Promise<ChangeSet> {
     const manager = new ResourceManager({ kubeConfig, fieldManager: kustomizeFieldManager, logger: log, ownerLabels: ownerLabels(obj) });
     try {
-      const changeSet = await manager.applyAllStaged(objects, { force: obj.spec.force ?? false, concurrency: this.deps.concurrentSsa, timeout: { milliseconds: timeoutMs }, signal });
-      return changeSet.changes().map((e) => `${e.subject} ${e.action}`);
+      return await manager.applyAllStaged(objects, { force: obj.spec.force ?? false, concurrency: this.deps.concurrentSsa, timeout: { milliseconds: timeoutMs }, signal });
     } catch (err) {
       if (err instanceof MissingKindError) throw new WaitingError(Reason.ReconciliationFailed, err.message, this.deps.requeueDependencyMs);
       if (err instanceof ApplyError || err instanceof KubeApiError) throw new ReconcileError(Reason.ReconciliationFailed, err.message, { cause: err });

@@ -13,6 +13,12 @@ export interface ChangeSetEntry {
   action: ChangeAction;
   /** For `configured`: the JSON Pointers of (some of) the fields that change. */
   changedPaths?: string[];
+  /**
+   * The object as the API server has it after the apply: the apply's answer (created,
+   * configured) or the live object read (unchanged). A health check can start from it instead
+   * of reading the object again.
+   */
+  object?: Record<string, unknown>;
 }
 
 /** The entries of one apply, in the order the objects were given (staged calls: stage order). */

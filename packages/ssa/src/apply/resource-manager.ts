@@ -121,16 +121,29 @@ export class ResourceManager {
     return changeSet;
   }
 
+  /**
+   * As Flux's: every object of the batch is dry-run first, and only when all pass are the
+   * changed ones written, so an invalid object leaves the whole batch as it was (none of its
+   * new objects created, untracked, beside the last good revision).
+   */
   private async applyBatch(objs: readonly Record<string, unknown>[], opts: ApplyOptions, signal: AbortSignal): Promise<ChangeSet> {
-    const entries = await mapLimit(objs, opts.concurrency ?? 4, signal, (obj) => this.applyOne(obj, opts, signal));
+    const concurrency = opts.concurrency ?? 4;
+    const plans = await mapLimit(objs, concurrency, signal, (obj) => this.plan(obj, opts, signal));
+    const entries = await mapLimit(plans, concurrency, signal, (plan) => this.execute(plan, signal));
     return new ChangeSet(entries);
   }
 
+  /** Plans and carries out one object's apply. */
   private async applyOne(obj: Record<string, unknown>, opts: ApplyOptions, signal: AbortSignal): Promise<ChangeSetEntry> {
+    return await this.execute(await this.plan(obj, opts, signal), signal);
+  }
+
+  /** What applying the object takes, decided by its dry run; writes nothing but a field-manager cleanup. */
+  private async plan(obj: Record<string, unknown>, opts: ApplyOptions, signal: AbortSignal): Promise<Plan> {
     const desired = this.desired(obj);
     const subject = subjectOf(desired);
     const policy = applyPolicy(desired);
-    if (policy === 'Ignore') return this.record({ subject, action: 'skipped' });
+    if (policy === 'Ignore') return { step: 'done', entry: { subject, action: 'skipped' } };
 
     // The dry run comes first: it validates the object, and an object it would create comes
     // back without a resourceVersion, so a new object costs no read (two requests, not three).
@@ -141,14 +154,10 @@ export class ResourceManager {
       if (!(err instanceof ImmutableFieldError) || (!opts.force && !forceAnnotated(desired))) throw err;
       const existing = await this.getLive(desired, signal);
       if (!existing) throw err;
-      await this.recreate(desired, existing, signal);
-      return this.record({ subject, action: 'created' });
+      return { step: 'recreate', desired, existing };
     }
-    if (!dryRun.metadata.resourceVersion) {
-      await this.write(desired, signal);
-      return this.record({ subject, action: 'created' });
-    }
-    if (policy === 'IfNotPresent') return this.record({ subject, action: 'skipped' });
+    if (!dryRun.metadata.resourceVersion) return { step: 'write', desired, entry: { subject, action: 'created' } };
+    if (policy === 'IfNotPresent') return { step: 'done', entry: { subject, action: 'skipped' } };
 
     let live = await this.getLive(desired, signal);
     // Reclaim fields kubectl edits took, so the apply below reverts them (Merge keeps them);
@@ -161,9 +170,20 @@ export class ResourceManager {
     ({ live, dryRun } = await this.dryRunAgainstLive(desired, live, dryRun, signal));
 
     const entry = this.compare(desired, live, dryRun);
-    if (entry.action === 'unchanged') return this.record(entry);
-    await this.write(desired, signal);
-    return this.record(entry);
+    if (entry.action === 'unchanged') return { step: 'done', entry: { ...entry, ...(live ? { object: live } : {}) } };
+    return { step: 'write', desired, entry };
+  }
+
+  /** Carries out a plan and records its change-set entry, with the object the API server returned. */
+  private async execute(plan: Plan, signal: AbortSignal): Promise<ChangeSetEntry> {
+    switch (plan.step) {
+      case 'done':
+        return this.record(plan.entry);
+      case 'write':
+        return this.record({ ...plan.entry, object: await this.write(plan.desired, signal) });
+      case 'recreate':
+        return this.record({ subject: subjectOf(plan.desired), action: 'created', object: await this.recreate(plan.desired, plan.existing, signal) });
+    }
   }
 
   /** The object to apply: checked, a Secret's stringData as data, with the owner labels stamped on. */
@@ -252,7 +272,7 @@ export class ResourceManager {
   }
 
   /** Deletes the object (foreground: dependents first), waits until it is gone, and creates it again. */
-  private async recreate(desired: KubeObject, live: KubeObject, signal: AbortSignal): Promise<void> {
+  private async recreate(desired: KubeObject, live: KubeObject, signal: AbortSignal): Promise<KubeObject> {
     const subject = subjectOf(desired);
     this.logger.info(`${subject} has an immutable field change; recreating it`);
     try {
@@ -266,7 +286,7 @@ export class ResourceManager {
       if (signal.aborted) throw new ApplyError(subject, `${subject} recreate failed: timed out waiting for the old object to be deleted`, { cause: err });
       throw err;
     }
-    await this.write(desired, signal);
+    return await this.write(desired, signal);
   }
 
   /**
@@ -332,6 +352,16 @@ export class ResourceManager {
     return new ApplyError(subject, `${subject} ${step} failed: ${why}`, { cause: err });
   }
 }
+
+/**
+ * What applying one object takes, decided before anything of its batch is written: nothing
+ * (`done`: skipped or unchanged), a server-side apply (`write`: created or configured), or,
+ * for an immutable-field change with force, deleting the object and creating it again.
+ */
+type Plan =
+  | { step: 'done'; entry: ChangeSetEntry }
+  | { step: 'write'; desired: KubeObject; entry: ChangeSetEntry }
+  | { step: 'recreate'; desired: KubeObject; existing: KubeObject };
 
 /** The caller's signal combined with the call's timeout. */
 function boundSignal(opts: Pick<ApplyOptions, 'timeout' | 'signal'>): AbortSignal {

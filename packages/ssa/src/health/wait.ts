@@ -44,6 +44,12 @@ export interface WaitOptions extends CheckHealthOptions {
   intervalMs?: number;
   /** Stop at the first Failed object instead of waiting for the timeout (default true). */
   failFast?: boolean;
+  /**
+   * Objects already in hand, by subject (`Kind/namespace/name`), such as the answers of the
+   * apply just made (`ChangeSetEntry.object`): their first status is computed from them
+   * without a read, so a ConfigMap applied a moment ago costs no request to be found Current.
+   */
+  known?: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 /**
@@ -72,12 +78,12 @@ export async function checkHealth(kubeConfig: KubeConfig, refs: readonly ObjectR
   return checkWith(new ObjectClient(kubeConfig, { requestTimeoutMs: opts.requestTimeoutMs }), refs, opts);
 }
 
-async function checkWith(client: ObjectClient, refs: readonly ObjectRef[], opts: CheckHealthOptions): Promise<HealthResult[]> {
+async function checkWith(client: ObjectClient, refs: readonly ObjectRef[], opts: CheckHealthOptions, known?: ReadonlyMap<string, Record<string, unknown>>): Promise<HealthResult[]> {
   // No signal: an aborted read is reported as Unknown, and the abort is thrown below.
   const results = await mapLimit(refs, opts.concurrency ?? 4, undefined, async (ref): Promise<HealthResult> => {
     const subject = subjectOf(ref);
     try {
-      const live = await client.find<Record<string, unknown>>(stubOf(ref), opts.signal);
+      const live = known?.get(subject) ?? (await client.find<Record<string, unknown>>(stubOf(ref), opts.signal));
       if (!live) return { ref, subject, status: 'NotFound', message: 'Resource not found' };
       return { ref, subject, ...(opts.statusReader?.(live) ?? computeStatus(live)) };
     } catch (err) {
@@ -103,12 +109,15 @@ export async function waitForSet(kubeConfig: KubeConfig, refs: readonly ObjectRe
   let results: HealthResult[] = refs.map((ref) => ({ ref, subject: subjectOf(ref), status: 'Unknown', message: 'not checked yet' }));
   const maxPauseMs = opts.intervalMs ?? 2_000;
   let pauseMs = Math.min(firstPauseMs, maxPauseMs);
+  // The objects in hand stand in for the first round of reads only.
+  let known = opts.known;
   for (;;) {
     // Only what is not Current yet is read again.
     const pending = results.filter((r) => r.status !== 'Current');
     let checked: HealthResult[];
     try {
-      checked = await checkWith(client, pending.map((r) => r.ref), { ...opts, signal });
+      checked = await checkWith(client, pending.map((r) => r.ref), { ...opts, signal }, known);
+      known = undefined;
     } catch (err) {
       throw stopped(opts.signal, results, err);
     }

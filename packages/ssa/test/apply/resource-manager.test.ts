@@ -67,7 +67,7 @@ describe('ResourceManager on the real cluster', () => {
     const objs = [deployment(ns), configMap(ns, { a: '1' }), service(ns)];
 
     const first = await rm.applyAll(objs);
-    expect(first.entries).toEqual([
+    expect(first.entries.map((e) => ({ subject: e.subject, action: e.action }))).toEqual([
       { subject: `Deployment/${ns}/web`, action: 'created' },
       { subject: `ConfigMap/${ns}/settings`, action: 'created' },
       { subject: `Service/${ns}/web`, action: 'created' },
@@ -168,7 +168,7 @@ describe('ResourceManager on the real cluster', () => {
     expect((err as Error).message).toContain('kustomize.toolkit.fluxcd.io/force: enabled');
     const uid = (await live(changed)).metadata.uid;
 
-    expect(await rm.apply(changed, { force: true, timeout: parseDuration('1m') })).toEqual({ subject: `Deployment/${ns}/web`, action: 'created' });
+    expect(await rm.apply(changed, { force: true, timeout: parseDuration('1m') })).toMatchObject({ subject: `Deployment/${ns}/web`, action: 'created', object: { metadata: { name: 'web' } } });
     const recreated = await live(changed);
     expect(recreated.metadata.uid).not.toBe(uid);
     expect(spec(recreated)['selector']).toEqual({ matchLabels: { app: 'web2' } });
@@ -241,6 +241,36 @@ describe('ResourceManager on the real cluster', () => {
     spec(wrongType)['replicas'] = 'x';
     const err2 = await manager().apply(wrongType).catch((e: unknown) => e);
     expect((err2 as Error).message).toMatch(new RegExp(`^Deployment/${ns}/web dry-run failed: .*spec\\.replicas`));
+  });
+
+  test('an invalid object in a batch writes nothing of the batch: new objects are not created, changed ones not changed', async () => {
+    const ns = await testNamespace(env, 'ssa-batch');
+    const rm = manager();
+    await rm.applyAll([configMap(ns, { mode: 'v1' })]);
+    const bad = deployment(ns);
+    spec(bad)['replicas'] = -1;
+    const err = await rm.applyAll([configMap(ns, { mode: 'v2' }), service(ns), bad], { concurrency: 1 }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(new RegExp(`^Deployment/${ns}/web dry-run failed: .*spec\\.replicas`));
+    expect(await client.find(service(ns))).toBeUndefined();
+    expect((await live(configMap(ns, {})))['data']).toEqual({ mode: 'v1' });
+  });
+
+  test('each change-set entry carries the object as the API server has it after the apply', async () => {
+    const ns = await testNamespace(env, 'ssa-answers');
+    const rm = manager();
+    const first = await rm.applyAll([configMap(ns, { mode: 'v1' }), service(ns)]);
+    const created = first.entries.map((e) => ({ action: e.action, uid: (e.object?.['metadata'] as { uid?: string } | undefined)?.uid }));
+    expect(created).toEqual([
+      { action: 'created', uid: (await live(configMap(ns, {}))).metadata.uid },
+      { action: 'created', uid: (await live(service(ns))).metadata.uid },
+    ]);
+    // The Service's answer carries what the API server filled in.
+    expect((first.entries[1]?.object?.['spec'] as { clusterIP?: string }).clusterIP).toMatch(/^10\.96\./);
+    const second = await rm.applyAll([configMap(ns, { mode: 'v2' }), service(ns)]);
+    expect(second.entries.map((e) => [e.action, e.object?.['data'] ?? (e.object?.['metadata'] as { name?: string }).name])).toEqual([
+      ['configured', { mode: 'v2' }],
+      ['unchanged', 'web'],
+    ]);
   });
 
   test('applies many objects with bounded concurrency', async () => {

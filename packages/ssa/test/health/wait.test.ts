@@ -103,6 +103,23 @@ describe('waitForSet', () => {
     expect(err.message).toBe(`timeout waiting for: [Widget/${ns}/pending status: 'InProgress': dependency not ready, ConfigMap/${ns}/missing status: 'NotFound': Resource not found]`);
   });
 
+  it('starts from the objects in hand: a known Current object is not read, a known pending one is read again', async () => {
+    const ns = await testNamespace(env, 'wait');
+    // Never created: only the object in hand can make it Current.
+    const inHand: ObjectRef = { group: '', version: 'v1', kind: 'ConfigMap', namespace: ns, name: 'in-hand' };
+    const pending = await widget(ns, 'pending', [{ type: 'Ready', status: 'True', reason: 'Succeeded', message: 'done' }]);
+    const known = new Map<string, Record<string, unknown>>([
+      [`ConfigMap/${ns}/in-hand`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'in-hand', namespace: ns }, data: {} }],
+      // As an apply answered before the Widget's controller had reported: it is read again, and is Ready by then.
+      [`Widget/${ns}/pending`, { apiVersion: widgetApiVersion, kind: 'Widget', metadata: { name: 'pending', namespace: ns, generation: 1 }, status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'Progressing', message: 'working' }] } }],
+    ]);
+    const results = await waitForSet(kc, [inHand, pending], { timeoutMs: 10_000, intervalMs: 200, known, signal: AbortSignal.timeout(30_000) });
+    expect(results.map((r) => [r.subject, r.status])).toEqual([
+      [`ConfigMap/${ns}/in-hand`, 'Current'],
+      [`Widget/${ns}/pending`, 'Current'],
+    ]);
+  });
+
   it('stops with HealthCheckCanceled when the signal aborts', async () => {
     const ns = await testNamespace(env, 'wait');
     const pending = await widget(ns, 'pending', [{ type: 'Ready', status: 'False', reason: 'Progressing', message: 'working' }]);
