@@ -56,6 +56,8 @@ export interface MttpResults {
   commit: string;
   command: string;
   machine: string;
+  /** How the controllers ran: their bundles as the images run them, or from their TypeScript sources (absent in older results). */
+  controllersRun?: string;
   runs: RunFigures[];
 }
 
@@ -75,7 +77,7 @@ export function markdown(results: MttpResults): string {
   return [
     `# MTTP benchmark, ${results.apps} apps`,
     '',
-    `${results.date}, controllers at commit ${results.commit}, ${results.machine}. Made by \`${results.command}\` (e2e/bench/mttp.ts); times from the first create.`,
+    `${results.date}, controllers at commit ${results.commit}, ${results.machine}. Made by \`${results.command}\` (e2e/bench/mttp.ts); times from the first create.${results.controllersRun ? ` Controllers run ${results.controllersRun}.` : ''}`,
     '',
     '| profile | apps | all OCIRepositories Ready | all Kustomizations Ready | source-controller peak RSS | kustomize-controller peak RSS | source-controller CPU | kustomize-controller CPU (+ kustomize) | load average |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -16,7 +16,7 @@
  *
  *   npm run bench:mttp -- --apps 100 [--profiles defaults,flux-benchmark,raised-qps] [--own-env] [--tag name]
  *     [--controllers <checkout>] [--timeout 900] [--source-args '...'] [--kustomize-args '--requeue-dependency=5s']
- *     [--controller-node-options '--max-old-space-size=128'] [--kcm-args '--kube-api-qps=300'] [--out <folder>]
+ *     [--controller-node-options '--cpu-prof'] [--from-source] [--kcm-args '--kube-api-qps=300'] [--out <folder>]
  *   npm run bench:mttp -- --render e2e/bench/results/mttp-1000.json   # the .md again from the .json
  *
  * `--controllers` runs the controllers of another checkout (say, a git worktree at an older
@@ -30,6 +30,7 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Condition, Kustomization, OCIRepository } from '@eddy/api';
+import { bundleController, controllerV8Flags } from '../bundle.ts';
 import { Informer, ObjectClient, createLogger, mapLimit } from '@eddy/runtime';
 import { installEddyCrds, pushArtifact } from '@eddy/testkit';
 import { benchEnvironment, flagArg, freePort, machineCpuSeconds, numberArg, processCpuSeconds, startBenchProcess, stringArg, type BenchProcess, type CpuSeconds } from '@eddy/testkit/bench';
@@ -62,8 +63,10 @@ const timeoutMs = numberArg('timeout', 900) * 1000;
 const checkout = resolve(stringArg('controllers', repoRoot()));
 const extraSource = stringArg('source-args', '').split(' ').filter(Boolean);
 const extraKustomize = stringArg('kustomize-args', '').split(' ').filter(Boolean);
-/** NODE_OPTIONS for the controller processes only (say `--max-old-space-size=128` or `--cpu-prof`), for profiling. */
-const controllerNodeOptions = stringArg('controller-node-options', '');
+/** Run the controllers from their TypeScript sources instead of their bundles (what the images run; see e2e/bundle.ts). */
+const fromSource = flagArg('from-source');
+/** NODE_OPTIONS for the controller processes (by default the V8 flags the images run them with; say `--cpu-prof` to profile). */
+const controllerNodeOptions = stringArg('controller-node-options', controllerV8Flags.join(' '));
 const outDir = resolve(stringArg('out', join(repoRoot(), 'e2e', 'bench', 'results')));
 /**
  * Extra kube-controller-manager flags for an own environment, e.g. `--kube-api-qps=300
@@ -265,7 +268,7 @@ async function runProfile(env: EnvInfo, kc: KubeConfig, artifactUrl: string, pro
   const controllerEnv = { ...process.env, ...(controllerNodeOptions ? { NODE_OPTIONS: controllerNodeOptions } : {}) };
   const source = startBenchProcess({
     name: 'source-controller',
-    entry: join(checkout, 'packages', 'source-controller', 'src', 'main.ts'),
+    entry: entries['source-controller']!,
     args: [...common, `--storage-path=${join(work, 'storage')}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`,
       `--metrics-addr=127.0.0.1:${sourceMetrics}`, `--health-addr=127.0.0.1:${sourceHealth}`, ...sourceFlags],
     logFile: join(work, 'source-controller.log'),
@@ -273,7 +276,7 @@ async function runProfile(env: EnvInfo, kc: KubeConfig, artifactUrl: string, pro
   });
   const kustomize = startBenchProcess({
     name: 'kustomize-controller',
-    entry: join(checkout, 'packages', 'kustomize-controller', 'src', 'main.ts'),
+    entry: entries['kustomize-controller']!,
     args: [...common, `--kustomize-bin=${env.tools.kustomize}`, `--metrics-addr=127.0.0.1:${kustomizeMetrics}`, `--health-addr=127.0.0.1:${kustomizeHealth}`, ...kustomizeFlags],
     logFile: join(work, 'kustomize-controller.log'),
     env: controllerEnv,
@@ -403,6 +406,12 @@ async function unblockNamespace(client: ObjectClient, ns: string): Promise<void>
   await client.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'Background').catch(() => undefined);
 }
 
+// What the images run: each controller bundled (e2e/bundle.ts), unless --from-source.
+const entries: Record<string, string> = {
+  'source-controller': fromSource ? join(checkout, 'packages', 'source-controller', 'src', 'main.ts') : await bundleController('source-controller', checkout),
+  'kustomize-controller': fromSource ? join(checkout, 'packages', 'kustomize-controller', 'src', 'main.ts') : await bundleController('kustomize-controller', checkout),
+};
+
 const bench = await benchEnvironment('bench-mttp', { own: flagArg('own-env'), extraArgs: { 'kube-controller-manager': kcmArgs } });
 try {
   const env = bench.env;
@@ -433,6 +442,7 @@ try {
     date: new Date().toISOString().slice(0, 10),
     commit: `${commit}${dirty ? ' (with uncommitted changes)' : ''}`,
     command: `npm run bench:mttp -- ${process.argv.slice(2).join(' ')}`,
+    controllersRun: fromSource ? 'from their TypeScript sources' : `bundled (e2e/bundle.ts), with NODE_OPTIONS '${controllerNodeOptions}'`,
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.versions.node}, Kubernetes ${env.kube.gitVersion}${bench.own ? ', own environment' : ', shared environment'}${kcmArgs.length ? `, kube-controller-manager ${kcmArgs.join(' ')}` : ''}`,
     runs,
   };
