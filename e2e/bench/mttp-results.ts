@@ -23,7 +23,7 @@ export interface RunFigures {
   profile: string;
   note: string;
   flags: { 'source-controller': string[]; 'kustomize-controller': string[] };
-  /** NODE_OPTIONS the controllers ran with, if any. */
+  /** Node.js flags the controllers ran with, if any. */
   controllerNodeOptions?: string;
   completed: boolean;
   createSeconds: number;

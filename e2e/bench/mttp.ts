@@ -65,7 +65,7 @@ const extraSource = stringArg('source-args', '').split(' ').filter(Boolean);
 const extraKustomize = stringArg('kustomize-args', '').split(' ').filter(Boolean);
 /** Run the controllers from their TypeScript sources instead of their bundles (what the images run; see e2e/bundle.ts). */
 const fromSource = flagArg('from-source');
-/** NODE_OPTIONS for the controller processes (by default the V8 flags the images run them with; say `--cpu-prof` to profile). */
+/** Node.js flags of the controller processes (by default the V8 flags the images run them with; say `--cpu-prof` to profile). */
 const controllerNodeOptions = stringArg('controller-node-options', controllerV8Flags.join(' '));
 const outDir = resolve(stringArg('out', join(repoRoot(), 'e2e', 'bench', 'results')));
 /**
@@ -265,21 +265,22 @@ async function runProfile(env: EnvInfo, kc: KubeConfig, artifactUrl: string, pro
   };
   await client.apply(roleBinding, { fieldManager });
 
-  const controllerEnv = { ...process.env, ...(controllerNodeOptions ? { NODE_OPTIONS: controllerNodeOptions } : {}) };
+  // Given before the entry point, as the Dockerfiles do: NODE_OPTIONS refuses some V8 flags.
+  const nodeArgs = controllerNodeOptions.split(' ').filter(Boolean);
   const source = startBenchProcess({
     name: 'source-controller',
     entry: entries['source-controller']!,
     args: [...common, `--storage-path=${join(work, 'storage')}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`,
       `--metrics-addr=127.0.0.1:${sourceMetrics}`, `--health-addr=127.0.0.1:${sourceHealth}`, ...sourceFlags],
     logFile: join(work, 'source-controller.log'),
-    env: controllerEnv,
+    nodeArgs,
   });
   const kustomize = startBenchProcess({
     name: 'kustomize-controller',
     entry: entries['kustomize-controller']!,
     args: [...common, `--kustomize-bin=${env.tools.kustomize}`, `--metrics-addr=127.0.0.1:${kustomizeMetrics}`, `--health-addr=127.0.0.1:${kustomizeHealth}`, ...kustomizeFlags],
     logFile: join(work, 'kustomize-controller.log'),
-    env: controllerEnv,
+    nodeArgs,
   });
   let started = 0;
   const sources = watchReady(kc, ns, { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', plural: 'ocirepositories' }, apps, () => started);
@@ -442,7 +443,7 @@ try {
     date: new Date().toISOString().slice(0, 10),
     commit: `${commit}${dirty ? ' (with uncommitted changes)' : ''}`,
     command: `npm run bench:mttp -- ${process.argv.slice(2).join(' ')}`,
-    controllersRun: fromSource ? 'from their TypeScript sources' : `bundled (e2e/bundle.ts), with NODE_OPTIONS '${controllerNodeOptions}'`,
+    controllersRun: fromSource ? 'from their TypeScript sources' : `bundled (e2e/bundle.ts), as \`node ${controllerNodeOptions} main.mjs\``,
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node.js ${process.versions.node}, Kubernetes ${env.kube.gitVersion}${bench.own ? ', own environment' : ', shared environment'}${kcmArgs.length ? `, kube-controller-manager ${kcmArgs.join(' ')}` : ''}`,
     runs,
   };

@@ -79,8 +79,10 @@ export interface CpuSeconds {
 export interface BenchProcessOptions {
   /** Short name used in messages, e.g. `kustomize-controller`. */
   name: string;
-  /** The TypeScript entry point, run with this process' Node.js. */
+  /** The entry point (TypeScript, or a bundle), run with this process' Node.js. */
   entry: string;
+  /** Node.js and V8 flags before the entry point (some, like `--optimize-for-size`, are refused in NODE_OPTIONS). */
+  nodeArgs?: string[];
   args: string[];
   /** File receiving the process' stdout and stderr (its JSON log). */
   logFile: string;
@@ -169,7 +171,7 @@ export function startBenchProcess(opts: BenchProcessOptions): BenchProcess {
   const fd = openSync(opts.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [opts.entry, ...opts.args], { stdio: ['ignore', fd, fd], env: opts.env ?? process.env });
+    child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.entry, ...opts.args], { stdio: ['ignore', fd, fd], env: opts.env ?? process.env });
   } finally {
     closeSync(fd);
   }
