@@ -30,7 +30,7 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Condition, Kustomization, OCIRepository } from '@eddy/api';
-import { bundleController, controllerV8Flags } from '../bundle.ts';
+import { bundleController, controllerV8Flags, controllers } from '../bundle.ts';
 import { Informer, ObjectClient, createLogger, mapLimit } from '@eddy/runtime';
 import { installEddyCrds, pushArtifact } from '@eddy/testkit';
 import { benchEnvironment, flagArg, freePort, machineCpuSeconds, numberArg, processCpuSeconds, startBenchProcess, stringArg, type BenchProcess, type CpuSeconds } from '@eddy/testkit/bench';
@@ -408,10 +408,8 @@ async function unblockNamespace(client: ObjectClient, ns: string): Promise<void>
 }
 
 // What the images run: each controller bundled (e2e/bundle.ts), unless --from-source.
-const entries: Record<string, string> = {
-  'source-controller': fromSource ? join(checkout, 'packages', 'source-controller', 'src', 'main.ts') : await bundleController('source-controller', checkout),
-  'kustomize-controller': fromSource ? join(checkout, 'packages', 'kustomize-controller', 'src', 'main.ts') : await bundleController('kustomize-controller', checkout),
-};
+const entries: Record<string, string> = {};
+for (const c of controllers) entries[c] = fromSource ? join(checkout, 'packages', c, 'src', 'main.ts') : await bundleController(c, checkout);
 
 const bench = await benchEnvironment('bench-mttp', { own: flagArg('own-env'), extraArgs: { 'kube-controller-manager': kcmArgs } });
 try {
