@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Reason, type Artifact, type Kustomization } from '@eddy/api';
-import { DigestMismatchError, ReconcileError, WaitingError, checkCrossNamespaceRef, extractArchive, redactUrls, verifyDigest } from '@eddy/runtime';
+import { DigestMismatchError, ReconcileError, WaitingError, checkCrossNamespaceRef, extractArchive, redactUrls, verifyDigest, withDeadline } from '@eddy/runtime';
 
 /** Finds a source by kind, namespace and name (the controller's informer caches); undefined when absent. */
 export type SourceLookup = (kind: string, namespace: string, name: string) => { status?: { artifact?: Artifact } } | undefined;
@@ -83,17 +83,6 @@ export function sourceArtifact(obj: Kustomization, opts: Pick<FetchArtifactOptio
 async function download(artifact: Artifact, file: string, opts: FetchArtifactOptions): Promise<void> {
   const url = redactUrls(artifact.url);
   const failed = (why: string): ReconcileError => new ReconcileError(Reason.ArtifactFailed, `failed to download artifact from ${url}: ${why}`);
-  const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]);
-  let res: Response;
-  try {
-    res = await fetch(artifact.url, { signal });
-  } catch (err) {
-    throw failed(redactUrls(errorText(err)));
-  }
-  if (!res.ok || !res.body) {
-    await res.body?.cancel().catch(() => undefined);
-    throw failed(`HTTP ${res.status}`);
-  }
   const tooLarge = new ReconcileError(Reason.ArtifactFailed, `artifact from ${url} is larger than the ${opts.maxBytes} bytes allowed (--max-artifact-size)`);
   let size = 0;
   const bound = new Transform({
@@ -102,12 +91,24 @@ async function download(artifact: Artifact, file: string, opts: FetchArtifactOpt
       callback(size > opts.maxBytes ? tooLarge : null, chunk);
     },
   });
-  try {
-    await pipeline(res.body, bound, createWriteStream(file, { flags: 'wx' }), { signal });
-  } catch (err) {
-    if (err === tooLarge) throw tooLarge;
-    throw failed(redactUrls(errorText(err)));
-  }
+  await withDeadline(opts.timeoutMs, opts.signal, async (signal) => {
+    let res: Response;
+    try {
+      res = await fetch(artifact.url, { signal });
+    } catch (err) {
+      throw failed(redactUrls(errorText(err)));
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel().catch(() => undefined);
+      throw failed(`HTTP ${res.status}`);
+    }
+    try {
+      await pipeline(res.body, bound, createWriteStream(file, { flags: 'wx' }), { signal });
+    } catch (err) {
+      if (err === tooLarge) throw tooLarge;
+      throw failed(redactUrls(errorText(err)));
+    }
+  });
 }
 
 function errorText(err: unknown): string {

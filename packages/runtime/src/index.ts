@@ -33,4 +33,5 @@ export * from './queue/work-queue.ts';
 export * from './rbac/controller-rbac.ts';
 export * from './status/conditions.ts';
 export * from './status/status-patcher.ts';
+export * from './util/deadline.ts';
 export * from './util/map-limit.ts';

@@ -27,8 +27,3 @@ export function markArtifactStored(obj: ConditionsObject, message: string): void
   markTrue(obj, ConditionType.ArtifactInStorage, Reason.Succeeded, message);
   markTrue(obj, ConditionType.Ready, Reason.Succeeded, message);
 }
-
-/** An AbortSignal for one reconcile's I/O: the controller's shutdown or `spec.timeout`, whichever first. */
-export function timeoutSignal(signal: AbortSignal, timeoutMs: number): AbortSignal {
-  return AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-}

@@ -13,6 +13,7 @@
  */
 import { ConditionType, Label, Reason, parseDuration, type Kustomization, type ResourceRef } from '@eddy/api';
 import {
+  Deadline,
   KubeApiError,
   ObjectClient,
   ReconcileError,
@@ -154,7 +155,8 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   /** Fetch, build, apply, prune and health-check the source's current revision; `attempt` learns what was built. */
   private async reconcileRevision(obj: Kustomization, ctx: ReconcileContext, kubeConfig: KubeConfig, inventory: readonly ResourceRef[], intervalMs: number, attempt: Attempt): Promise<ReconcileResult> {
     const timeoutMs = obj.spec.timeout ? parseDuration(obj.spec.timeout).milliseconds : intervalMs;
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+    using deadline = new Deadline(timeoutMs, ctx.signal);
+    const signal = deadline.signal;
     const statusReader = compileHealthCheckExprs(obj);
 
     // Fetch the source artifact, build it, and apply the objects.

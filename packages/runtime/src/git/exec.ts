@@ -11,37 +11,13 @@
  * timeout or cancellation, so nothing is left talking to the server after we gave up.
  */
 import { spawn } from 'node:child_process';
+import type { Deadline } from '../util/deadline.ts';
 
 /** Default limit on a command's stdout; larger output is an error, not a truncation. */
 export const defaultMaxOutputBytes = 4 * 1024 * 1024;
 
 /** How much of a command's stderr is kept (its end: git prints the fatal line last). */
 const maxStderrBytes = 64 * 1024;
-
-/**
- * A time budget shared by every command of one operation (a checkout is several git
- * commands; `spec.timeout` bounds all of them together), combined with the caller's signal.
- */
-export class Deadline {
-  /** Aborts when the time is up or the caller's signal aborts, whichever comes first. */
-  readonly signal: AbortSignal;
-  /** The budget, for messages. */
-  readonly timeoutMs: number;
-  readonly #caller: AbortSignal | undefined;
-
-  constructor(timeoutMs: number, signal?: AbortSignal) {
-    this.timeoutMs = timeoutMs;
-    this.#caller = signal;
-    const timeout = AbortSignal.timeout(Math.max(1, timeoutMs));
-    this.signal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  }
-
-  /** Why the deadline fired: `canceled` when the caller aborted, `timeout` when time ran out. */
-  get expired(): 'timeout' | 'canceled' | undefined {
-    if (!this.signal.aborted) return undefined;
-    return this.#caller?.aborted ? 'canceled' : 'timeout';
-  }
-}
 
 /** Options of {@link runTool}. */
 export interface RunToolOptions {

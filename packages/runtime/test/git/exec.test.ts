@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventually } from '@eddy/testkit';
 import { describe, expect, it } from 'vitest';
-import { Deadline, ToolError, commandName, formatMs, lastLines, runTool } from '../../src/git/exec.ts';
+import { ToolError, commandName, formatMs, lastLines, runTool } from '../../src/git/exec.ts';
+import { Deadline } from '../../src/util/deadline.ts';
 import { tempDir } from './temp-dir.ts';
 
 const env = { PATH: '/usr/local/bin:/usr/bin:/bin' };

@@ -165,7 +165,7 @@ export async function remoteRevision(url: string, ref: GitRepositoryRef | undefi
   const sel = selectReference(ref);
   if (sel.kind === 'commit') return gitRevision(sel.branch, sel.commit);
   return await withGitSession(url, opts.auth, opts, async (s) => {
-    const deadline = new Deadline(opts.timeoutMs, opts.signal);
+    using deadline = new Deadline(opts.timeoutMs, opts.signal);
     try {
       const r = await resolveRemote(s, deadline, url, sel, opts.logger);
       return gitRevision(r.revisionName, r.commit);
@@ -196,7 +196,7 @@ export async function checkout(url: string, ref: GitRepositoryRef | undefined, d
   const sparse = opts.sparseCheckout?.length ? opts.sparseCheckout.map(sparseDir) : undefined;
   const logger = opts.logger;
   return await withGitSession(url, opts.auth, opts, async (s) => {
-    const deadline = new Deadline(opts.timeoutMs, opts.signal);
+    using deadline = new Deadline(opts.timeoutMs, opts.signal);
     const errorContext = { auth: opts.auth, redact: s.redact, ref: describeRef(sel), timeoutMs: opts.timeoutMs, prefix: 'failed to checkout and determine revision: ' };
     let action = `unable to clone '${redactUrls(url)}'`;
     try {

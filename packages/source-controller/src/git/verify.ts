@@ -199,7 +199,7 @@ export async function verifySignatures(dir: string, commit: string, opts: Verify
       ]),
       GNUPGHOME: gnupgHome,
     };
-    const deadline = new Deadline(opts.timeoutMs, opts.signal);
+    using deadline = new Deadline(opts.timeoutMs, opts.signal);
     const redact = (t: string): string => t;
     const run = (program: string, args: string[]): ReturnType<typeof runTool> => runTool(program, args, { env, deadline, cwd: dir, redact });
     let pgpReady = false;

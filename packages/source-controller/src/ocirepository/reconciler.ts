@@ -11,13 +11,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConditionType, Reason, parseDuration, type OCIRepository } from '@eddy/api';
-import { StallingError, extractArchive, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
+import { Deadline, StallingError, extractArchive, type ReconcileContext, type ReconcileResult, type Reconciler } from '@eddy/runtime';
 import { credentialsFromSecret, providerCredentials, tlsFromSecret, type RegistryCredentials, type RegistryTLS } from '../oci/auth.ts';
 import { RegistryClient } from '../oci/client.ts';
 import { pull, resolve } from '../oci/pull.ts';
 import { parseRepositoryURL } from '../oci/reference.ts';
 import { readSecret } from '../secrets.ts';
-import { markArtifactStored, step, timeoutSignal } from '../source-conditions.ts';
+import { markArtifactStored, step } from '../source-conditions.ts';
 import { loadIgnoreRules } from '../storage/ignore.ts';
 import type { Storage } from '../storage/storage.ts';
 
@@ -59,7 +59,9 @@ export class OCIRepositoryReconciler implements Reconciler<OCIRepository> {
     if (obj.spec.suspend) return ctx.suspended();
     refuseUnsupported(obj);
 
-    const signal = timeoutSignal(ctx.signal, parseDuration(obj.spec.timeout ?? '60s').milliseconds);
+    // The controller's shutdown or spec.timeout, whichever first, bounds this reconcile's I/O.
+    using deadline = new Deadline(parseDuration(obj.spec.timeout ?? '60s').milliseconds, ctx.signal);
+    const signal = deadline.signal;
     // Connect: the registry client carries the credentials and TLS settings for this reconcile.
     const repo = await step(obj, ConditionType.FetchFailed, async () => parseRepositoryURL(obj.spec.url));
     await using client = await step(obj, ConditionType.FetchFailed, async () => {

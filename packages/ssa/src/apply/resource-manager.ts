@@ -8,7 +8,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Duration } from '@eddy/api';
-import { KubeApiError, ObjectClient, UnknownKindError, isNotFound, mapLimit, redactUrls, type Logger } from '@eddy/runtime';
+import { KubeApiError, ObjectClient, UnknownKindError, isNotFound, mapLimit, redactUrls, withDeadline, type Logger } from '@eddy/runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ChangeSet, type ChangeSetEntry } from './change-set.ts';
 import { changedPaths } from './diff.ts';
@@ -78,15 +78,16 @@ export class ResourceManager {
    * exactly which fields change (`eddy diff`).
    */
   async preview(obj: Record<string, unknown>, opts: Pick<ApplyOptions, 'timeout' | 'signal'> = {}): Promise<{ entry: ChangeSetEntry; live: KubeObject | undefined; merged: KubeObject }> {
-    const signal = boundSignal(opts);
-    const desired = this.desired(obj);
-    const { live, dryRun } = await this.dryRunAgainstLive(desired, await this.getLive(desired, signal), undefined, signal);
-    return { entry: this.compare(desired, live, dryRun), live, merged: dryRun };
+    return await bounded(opts, async (signal) => {
+      const desired = this.desired(obj);
+      const { live, dryRun } = await this.dryRunAgainstLive(desired, await this.getLive(desired, signal), undefined, signal);
+      return { entry: this.compare(desired, live, dryRun), live, merged: dryRun };
+    });
   }
 
   /** Applies one object (see {@link applyAll}) and returns its change-set entry. */
   async apply(obj: Record<string, unknown>, opts: ApplyOptions = {}): Promise<ChangeSetEntry> {
-    return await this.applyOne(obj, opts, boundSignal(opts));
+    return await bounded(opts, (signal) => this.applyOne(obj, opts, signal));
   }
 
   /**
@@ -98,7 +99,7 @@ export class ResourceManager {
    * or {@link ApplyError}.
    */
   async applyAll(objs: readonly Record<string, unknown>[], opts: ApplyOptions = {}): Promise<ChangeSet> {
-    return await this.applyBatch(objs, opts, boundSignal(opts));
+    return await bounded(opts, (signal) => this.applyBatch(objs, opts, signal));
   }
 
   /**
@@ -108,17 +109,18 @@ export class ResourceManager {
    * together with their definitions. The change set lists stage by stage.
    */
   async applyAllStaged(objs: readonly Record<string, unknown>[], opts: ApplyOptions = {}): Promise<ChangeSet> {
-    const signal = boundSignal(opts);
     const [definitions, classes, rest] = stages(objs.map((o) => toKubeObject(o)));
-    const changeSet = new ChangeSet();
-    if (definitions.length > 0) {
-      changeSet.append(await this.applyBatch(definitions, opts, signal));
-      // Custom resources of the last stage need their kinds served first.
-      await this.waitForCrds(definitions.filter(isCrd), signal);
-    }
-    if (classes.length > 0) changeSet.append(await this.applyBatch(classes, opts, signal));
-    if (rest.length > 0) changeSet.append(await this.applyBatch(rest, opts, signal));
-    return changeSet;
+    return await bounded(opts, async (signal) => {
+      const changeSet = new ChangeSet();
+      if (definitions.length > 0) {
+        changeSet.append(await this.applyBatch(definitions, opts, signal));
+        // Custom resources of the last stage need their kinds served first.
+        await this.waitForCrds(definitions.filter(isCrd), signal);
+      }
+      if (classes.length > 0) changeSet.append(await this.applyBatch(classes, opts, signal));
+      if (rest.length > 0) changeSet.append(await this.applyBatch(rest, opts, signal));
+      return changeSet;
+    });
   }
 
   /**
@@ -363,8 +365,7 @@ type Plan =
   | { step: 'write'; desired: KubeObject; entry: ChangeSetEntry }
   | { step: 'recreate'; desired: KubeObject; existing: KubeObject };
 
-/** The caller's signal combined with the call's timeout. */
-function boundSignal(opts: Pick<ApplyOptions, 'timeout' | 'signal'>): AbortSignal {
-  const timeout = AbortSignal.timeout(opts.timeout?.milliseconds ?? defaultTimeoutMs);
-  return opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+/** Runs `work` with the caller's signal bounded by the call's timeout. */
+async function bounded<T>(opts: Pick<ApplyOptions, 'timeout' | 'signal'>, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return await withDeadline(opts.timeout?.milliseconds ?? defaultTimeoutMs, opts.signal, work);
 }

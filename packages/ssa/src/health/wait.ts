@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Reason } from '@eddy/api';
-import { ObjectClient, ReconcileError, mapLimit, redactUrls } from '@eddy/runtime';
+import { ObjectClient, ReconcileError, mapLimit, redactUrls, withDeadline } from '@eddy/runtime';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../inventory/error-message.ts';
 import { stubOf, subjectOf, type ObjectRef } from '../inventory/inventory.ts';
@@ -103,38 +103,38 @@ async function checkWith(client: ObjectClient, refs: readonly ObjectRef[], opts:
  */
 export async function waitForSet(kubeConfig: KubeConfig, refs: readonly ObjectRef[], opts: WaitOptions): Promise<HealthResult[]> {
   const client = new ObjectClient(kubeConfig, { requestTimeoutMs: opts.requestTimeoutMs });
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
   // Reads are bounded by the deadline too, so a hung API server cannot stretch the wait.
-  const signal = AbortSignal.any([opts.signal, timeout]);
-  let results: HealthResult[] = refs.map((ref) => ({ ref, subject: subjectOf(ref), status: 'Unknown', message: 'not checked yet' }));
-  const maxPauseMs = opts.intervalMs ?? 2_000;
-  let pauseMs = Math.min(firstPauseMs, maxPauseMs);
-  // The objects in hand stand in for the first round of reads only.
-  let known = opts.known;
-  for (;;) {
-    // Only what is not Current yet is read again.
-    const pending = results.filter((r) => r.status !== 'Current');
-    let checked: HealthResult[];
-    try {
-      checked = await checkWith(client, pending.map((r) => r.ref), { ...opts, signal }, known);
-      known = undefined;
-    } catch (err) {
-      throw stopped(opts.signal, results, err);
+  return await withDeadline(opts.timeoutMs, opts.signal, async (signal) => {
+    let results: HealthResult[] = refs.map((ref) => ({ ref, subject: subjectOf(ref), status: 'Unknown', message: 'not checked yet' }));
+    const maxPauseMs = opts.intervalMs ?? 2_000;
+    let pauseMs = Math.min(firstPauseMs, maxPauseMs);
+    // The objects in hand stand in for the first round of reads only.
+    let known = opts.known;
+    for (;;) {
+      // Only what is not Current yet is read again.
+      const pending = results.filter((r) => r.status !== 'Current');
+      let checked: HealthResult[];
+      try {
+        checked = await checkWith(client, pending.map((r) => r.ref), { ...opts, signal }, known);
+        known = undefined;
+      } catch (err) {
+        throw stopped(opts.signal, results, err);
+      }
+      const byRef = new Map(pending.map((r, i) => [r, checked[i]!]));
+      results = results.map((r) => byRef.get(r) ?? r);
+      const failed = results.filter((r) => r.status === 'Failed');
+      if ((opts.failFast ?? true) && failed.length > 0) {
+        throw new HealthCheckError(Reason.HealthCheckFailed, listed(failed, (r) => `${r.subject}: ${clip(r.message)}`), results);
+      }
+      if (results.every((r) => r.status === 'Current')) return results;
+      try {
+        await delay(pauseMs, undefined, { signal });
+      } catch (err) {
+        throw stopped(opts.signal, results, err);
+      }
+      pauseMs = Math.min(pauseMs * 2, maxPauseMs);
     }
-    const byRef = new Map(pending.map((r, i) => [r, checked[i]!]));
-    results = results.map((r) => byRef.get(r) ?? r);
-    const failed = results.filter((r) => r.status === 'Failed');
-    if ((opts.failFast ?? true) && failed.length > 0) {
-      throw new HealthCheckError(Reason.HealthCheckFailed, listed(failed, (r) => `${r.subject}: ${clip(r.message)}`), results);
-    }
-    if (results.every((r) => r.status === 'Current')) return results;
-    try {
-      await delay(pauseMs, undefined, { signal });
-    } catch (err) {
-      throw stopped(opts.signal, results, err);
-    }
-    pauseMs = Math.min(pauseMs * 2, maxPauseMs);
-  }
+  });
 }
 
 /** The first pause of {@link waitForSet} between reads. */
