@@ -37,6 +37,8 @@ export interface RunFigures {
   environmentCpuSeconds: Record<string, number>;
   /** The whole machine's CPU in the same window: busy core-seconds of those there were (other work on the machine shows here). */
   machineCpu: { busySeconds: number; coreSeconds: number; busyPercent: number };
+  /** CPU seconds of the benchmark's own process in the same window (creating the objects, watching them); absent in older results. */
+  harnessCpuSeconds?: number;
   /** Ready=False reasons of the Kustomizations not Ready when the run ended (only when it did not complete). */
   notReadyReasons?: Record<string, number>;
   controllers: { 'source-controller': ControllerFigures; 'kustomize-controller': ControllerFigures };
@@ -85,14 +87,14 @@ export function markdown(results: MttpResults): string {
     '',
     'Where the machine\'s CPU went in the same window (2 cores give 2 core-seconds a second; the rest of the busy time is other work on the machine), and how the API server answered:',
     '',
-    '| profile | machine CPU busy | of it, the benchmark\'s processes | kube-apiserver | etcd | kube-controller-manager | API requests | mean latency GET / APPLY / PATCH / POST |',
-    '|---|---|---|---|---|---|---|---|',
+    '| profile | machine CPU busy | of it, the controllers and the environment | kube-apiserver | etcd | kube-controller-manager | the benchmark itself | API requests | mean latency GET / APPLY / PATCH / POST |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...results.runs.map((r) => {
       const c = r.environmentCpuSeconds;
       const ms = (verb: string): string => (r.apiRequests.meanLatencyMs[verb] === undefined ? '-' : `${r.apiRequests.meanLatencyMs[verb]} ms`);
       const controllers = Object.values(r.controllers).reduce((sum, f) => sum + f.cpuSeconds.self + f.cpuSeconds.children, 0);
       const ours = Math.round(controllers + Object.values(c).reduce((sum, v) => sum + v, 0));
-      return `| ${r.profile} | ${r.machineCpu.busySeconds} of ${r.machineCpu.coreSeconds} core-s (${r.machineCpu.busyPercent} %) | ${ours} core-s | ${c['kube-apiserver'] ?? '-'} s | ${c['etcd'] ?? '-'} s | ${c['kube-controller-manager'] ?? '-'} s | ${r.apiRequests.total} | ${['GET', 'APPLY', 'PATCH', 'POST'].map(ms).join(' / ')} |`;
+      return `| ${r.profile} | ${r.machineCpu.busySeconds} of ${r.machineCpu.coreSeconds} core-s (${r.machineCpu.busyPercent} %) | ${ours} core-s | ${c['kube-apiserver'] ?? '-'} s | ${c['etcd'] ?? '-'} s | ${c['kube-controller-manager'] ?? '-'} s | ${r.harnessCpuSeconds === undefined ? '-' : `${r.harnessCpuSeconds} s`} | ${r.apiRequests.total} | ${['GET', 'APPLY', 'PATCH', 'POST'].map(ms).join(' / ')} |`;
     }),
     '',
     ...results.runs.map((r) => `- ${r.profile}: ${r.note}${r.flags['kustomize-controller'].length + r.flags['source-controller'].length ? `; flags: source-controller \`${r.flags['source-controller'].join(' ') || '-'}\`, kustomize-controller \`${r.flags['kustomize-controller'].join(' ') || '-'}\`` : ''}.`),

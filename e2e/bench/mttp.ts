@@ -199,6 +199,12 @@ async function machineCpuDelta(before: { busy: number; total: number }): Promise
 }
 
 /** Reads the figures of a controller process that is still running. */
+/** This process's CPU since `before`: creating the objects and watching them (it shares the machine with what it measures). */
+function harnessCpuSeconds(before: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(before);
+  return round1((user + system) / 1e6);
+}
+
 async function controllerFigures(proc: BenchProcess, metricsPort: number, cpuAtStart: CpuSeconds): Promise<ControllerFigures> {
   const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const sums = sumBy(metrics, 'gotk_reconcile_duration_seconds_sum', 'kind');
@@ -292,6 +298,7 @@ async function runProfile(env: EnvInfo, kc: KubeConfig, artifactUrl: string, pro
 
     const [apiBefore, componentsBefore, machineBefore] = [await readApiServer(env), await componentCpu(env), await machineCpuSeconds()];
     const [sourceCpuBefore, kustomizeCpuBefore] = [await source.cpuSeconds(), await kustomize.cpuSeconds()];
+    const harnessCpuBefore = process.cpuUsage();
     // All at once: each app's OCIRepository and Kustomization, many requests in flight.
     started = performance.now();
     const loadAtStart = loadavg()[0] ?? 0;
@@ -345,6 +352,7 @@ async function runProfile(env: EnvInfo, kc: KubeConfig, artifactUrl: string, pro
       apiRequests: apiServerDelta(apiBefore, await readApiServer(env)),
       environmentCpuSeconds: await componentCpuDelta(env, componentsBefore),
       machineCpu: await machineCpuDelta(machineBefore),
+      harnessCpuSeconds: harnessCpuSeconds(harnessCpuBefore),
       loadAverage,
       controllers: {
         'source-controller': await controllerFigures(source, sourceMetrics, sourceCpuBefore),
