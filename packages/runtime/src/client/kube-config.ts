@@ -36,7 +36,11 @@ type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 /** One connection pool per TLS identity (server, CA, client certificate), shared by every KubeConfig derived from it. */
 const dispatchers = new Map<string, Dispatcher>();
 
-function sharedDispatcher(kc: KubeConfig, fresh: Dispatcher): Dispatcher {
+/**
+ * The connection pool for `kc`'s TLS identity: the first `fresh` pool client-node built for it,
+ * kept and returned for every later request (client-node builds a new one per request).
+ */
+export function sharedDispatcher(kc: KubeConfig, fresh: Dispatcher): Dispatcher {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
   const key = JSON.stringify([

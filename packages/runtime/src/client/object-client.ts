@@ -15,6 +15,7 @@ import type { ObjectMeta } from '@eddy/api';
 import { HttpMethod, PatchStrategy, RequestContext, type KubeConfig } from '@kubernetes/client-node';
 import { getGlobalDispatcher } from 'undici';
 import { redactUrls } from '../logging/redact.ts';
+import { sharedDispatcher } from './kube-config.ts';
 import { Deadline } from '../util/deadline.ts';
 
 /** One entry of `metadata.managedFields`. */
@@ -358,7 +359,10 @@ export class ObjectClient {
       // undici's request rather than fetch (which client-node's HTTP library uses): the same
       // connection pool without WHATWG Request, Response and stream objects per call, which at
       // 1,000 Kustomizations were a good part of the controller's garbage.
-      const response = await (ctx.getDispatcher() ?? getGlobalDispatcher()).request({
+      // One pool per TLS identity for any KubeConfig, not only the controllers' rate-limited one
+      // (a plain KubeConfig, as the CLI's, would otherwise pay a TLS handshake per request).
+      const fresh = ctx.getDispatcher();
+      const response = await (fresh ? sharedDispatcher(this.#kc, fresh) : getGlobalDispatcher()).request({
         origin: url.origin,
         path: url.pathname + url.search,
         method,
