@@ -7,7 +7,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectClient, type ApiObject } from '@eddy/runtime';
-import { kubeConfig, repoRoot, runCommand, testEnv, uniqueName } from '@eddy/testkit';
+import { keepUninstallInNamespace, kubeConfig, repoRoot, runCommand, testEnv, uniqueName } from '@eddy/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const env = testEnv();
@@ -63,7 +63,9 @@ async function expectConverged(): Promise<void> {
 }
 
 afterAll(async () => {
-  // The demo stopped its controllers, so removing Eddy prunes nothing (the shared CRDs stay).
+  // The demo stopped its controllers, so removing Eddy prunes nothing (the shared CRDs stay),
+  // and it removes finalizers in the demo's namespace only, not those of tests running beside it.
+  await keepUninstallInNamespace(env, names.namespace).catch(() => undefined);
   await runCommand(process.execPath, [cli, 'uninstall', '-n', names.namespace, '--silent', '--keep-crds'], { env: { ...process.env, KUBECONFIG: env.kubeconfig } }).catch(() => undefined);
   for (const ns of [names.app, names.infra, names.namespace]) await client.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, 'Background').catch(() => undefined);
   await rm(bareRepo, { recursive: true, force: true });

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { createGitRepo, installEddyCrds, kubeConfig, runCommand, testEnv, uniqueName, type GitServerRepo } from '@eddy/testkit';
+import { createGitRepo, installEddyCrds, keepUninstallInNamespace, kubeConfig, runCommand, testEnv, uniqueName, type GitServerRepo } from '@eddy/testkit';
 import type { ApiObject } from '@eddy/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControllers, type RunningControllers } from './controllers.ts';
@@ -60,6 +60,8 @@ afterAll(async () => {
   // The controllers stop first, so deleting the sync Kustomization never prunes what it applied
   // (the shared cluster's CRDs among them); uninstall then removes the components and finalizers.
   expect(await controllers?.stop()).toBe(0);
+  // Finalizers in this test's namespace only, not those of tests running beside it.
+  await keepUninstallInNamespace(env, ns);
   const removed = await eddy(['uninstall', '-n', ns, '--silent', '--keep-crds']);
   expect(removed.stderr).toContain('✔ uninstall finished');
   await core.deleteNamespace({ name: ns }).catch(() => undefined);

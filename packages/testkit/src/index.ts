@@ -8,7 +8,7 @@ import type { EnvInfo } from './env/info.ts';
 
 export * from './env/index.ts';
 export { eventually, type EventuallyOptions } from './eventually.ts';
-export { kubeConfig, testNamespace, uniqueName } from './kube.ts';
+export { keepUninstallInNamespace, kubeConfig, testNamespace, uniqueName } from './kube.ts';
 export { createGitRepo, gitSshEnv, type GitServerRepo } from './git.ts';
 export { getBlob, getManifest, ociManifestMediaType, pushArtifact, pushBlob, pushManifest, sha256Digest, type RegistryEndpoint } from './oci.ts';
 export { chartPath, publishChart } from './helm.ts';

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { onTestFinished } from 'vitest';
 import type { EnvInfo } from './env/info.ts';
+import { runCommand } from './env/process.ts';
 
 /** A KubeConfig for the environment's admin, or for a bearer token given. */
 export function kubeConfig(env: EnvInfo, opts: { token?: string; impersonate?: string } = {}): KubeConfig {
@@ -38,4 +39,18 @@ export async function testNamespace(env: EnvInfo, prefix = 'test'): Promise<stri
     await core.deleteNamespace({ name }).catch(() => undefined);
   });
   return name;
+}
+
+/**
+ * Makes `eddy uninstall -n <namespace>` remove finalizers in that namespace only: it marks the
+ * Eddy components installed there (kwok runs them, nothing executes them) as watching their own
+ * namespace. Uninstalling components that watch all namespaces removes the finalizers of Flux
+ * objects in every namespace, as `flux uninstall` does; on the shared test cluster those are
+ * other tests' objects, so a test's cleanup must not do that.
+ */
+export async function keepUninstallInNamespace(env: EnvInfo, namespace: string): Promise<void> {
+  const kubectl = (args: string[]): Promise<string> => runCommand(env.tools.kubectl, ['--kubeconfig', env.kubeconfig, '-n', namespace, ...args]);
+  const deployments = (await kubectl(['get', 'deployments', '-l', 'app.kubernetes.io/part-of=eddy', '-o', 'name'])).split('\n').filter(Boolean);
+  const patch = JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/args/-', value: '--watch-all-namespaces=false' }]);
+  for (const d of deployments) await kubectl(['patch', d, '--type=json', '-p', patch]);
 }
