@@ -6,7 +6,9 @@
  * - single flight per key: a key added while a worker processes it is marked dirty and queued
  *   again only when that worker calls `done`, so two workers never hold the same key;
  * - `addAfter` delays a key (the earliest pending time wins), `addRateLimited` delays it by its
- *   exponential backoff, `forget` resets that backoff after a success;
+ *   exponential backoff, `forget` resets that backoff after a success; handing a key to a worker
+ *   drops its pending delay (unlike client-go's queue), since every reconcile's outcome schedules
+ *   the next one;
  * - `shutDown` stops handing out keys; `shutDownWithDrain` also waits for the keys in progress.
  *
  * It reports the `workqueue_*{name}` metrics controller-runtime exports.
@@ -224,6 +226,10 @@ export class WorkQueue {
     const now = Date.now();
     this.#ready.delete(key);
     this.#dirty.delete(key);
+    // A reconcile supersedes the key's pending requeue-after: its own outcome schedules the next
+    // one. Kept, an older requeue (say, a dependency's 30 s) reconciled the object again right
+    // after a watch event had already done it, applying everything a second time.
+    this.#delayed.delete(key);
     this.#processing.set(key, now);
     const addedAt = this.#addedAt.get(key);
     this.#addedAt.delete(key);

@@ -192,9 +192,9 @@ describe('WorkQueue delays', () => {
       want: [[0, ['a', 'b']], [10, ['c']]],
     },
     {
-      name: 'a delayed key already queued is not queued twice',
+      name: 'a delayed key handed to a worker before its time is not queued again by that delay',
       adds: [['a', 0], ['b', 0], ['a', 10]] as const,
-      want: [[0, ['a', 'b']], [10, ['a']]],
+      want: [[0, ['a', 'b']]],
     },
   ])('$name', async ({ adds, want }) => {
     const queue = new WorkQueue({ name: 'test' });
@@ -209,6 +209,19 @@ describe('WorkQueue delays', () => {
     queue.addAfter('a', 100);
     vi.advanceTimersByTime(100);
     expect(queue.len()).toBe(1);
+    expect(await drainReady(queue)).toEqual(['a']);
+  });
+
+  it('drops the pending delay of a key a worker takes; a delay added while it is processed stands', async () => {
+    const queue = new WorkQueue({ name: 'test' });
+    queue.addAfter('a', 30_000);
+    queue.add('a');
+    expect(await drainReady(queue)).toEqual(['a']);
+    queue.addAfter('a', 60_000);
+    queue.done('a');
+    vi.advanceTimersByTime(30_000);
+    expect(queue.len()).toBe(0);
+    vi.advanceTimersByTime(30_000);
     expect(await drainReady(queue)).toEqual(['a']);
   });
 
