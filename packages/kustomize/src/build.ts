@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { isSeq, parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { Reason, type KustomizationSpec } from '@eddy/api';
-import { Deadline, ReconcileError, StallingError } from '@eddy/runtime';
+import { ReconcileError, StallingError, withDeadline } from '@eddy/runtime';
 
 /** Options of {@link build}. */
 export interface BuildOptions {
@@ -162,13 +162,12 @@ async function hasKustomization(dir: string): Promise<boolean> {
 /** Runs kustomize with an argument array, bounded in time and output; errors quote its stderr (with `root` removed from paths). */
 function runKustomize(opts: BuildOptions, args: string[], root: string): Promise<string> {
   const maxOutput = opts.maxOutputBytes ?? 64 * 1024 * 1024;
-  const deadline = new Deadline(opts.timeoutMs, opts.signal);
-  return new Promise<string>((resolvePromise, reject) => {
+  return withDeadline(opts.timeoutMs, opts.signal, (signal) => new Promise<string>((resolvePromise, reject) => {
     const child = spawn(opts.kustomizeBin, args, {
       cwd: root,
       env: opts.env ?? { PATH: '/usr/bin:/bin' },
       stdio: ['ignore', 'pipe', 'pipe'],
-      signal: deadline.signal,
+      signal,
     });
     const out: Buffer[] = [];
     let outSize = 0;
@@ -195,5 +194,5 @@ function runKustomize(opts: BuildOptions, args: string[], root: string): Promise
       }
       resolvePromise(Buffer.concat(out).toString('utf8'));
     });
-  }).finally(() => deadline[Symbol.dispose]());
+  }));
 }

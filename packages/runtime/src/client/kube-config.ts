@@ -43,15 +43,23 @@ const dispatchers = new Map<string, Dispatcher>();
 export function sharedDispatcher(kc: KubeConfig, fresh: Dispatcher): Dispatcher {
   const cluster = kc.getCurrentCluster();
   const user = kc.getCurrentUser();
+  // Each request asks (the rate-limited KubeConfig, then ObjectClient): while the KubeConfig's
+  // current cluster and user are the objects it last had, its pool is known without building
+  // the key, which holds the certificates' text.
+  const last = lastDispatcher.get(kc);
+  if (last && last.cluster === cluster && last.user === user) return last.dispatcher;
   const key = JSON.stringify([
     cluster?.server, cluster?.caFile, cluster?.caData, cluster?.skipTLSVerify, cluster?.tlsServerName, cluster?.proxyUrl,
     user?.certFile, user?.certData, user?.keyFile, user?.keyData,
   ]);
-  const existing = dispatchers.get(key);
-  if (existing) return existing;
-  dispatchers.set(key, fresh);
-  return fresh;
+  const dispatcher = dispatchers.get(key) ?? fresh;
+  dispatchers.set(key, dispatcher);
+  lastDispatcher.set(kc, { cluster, user, dispatcher });
+  return dispatcher;
 }
+
+/** The pool each KubeConfig was last given, with the cluster and user it was given for. */
+const lastDispatcher = new WeakMap<KubeConfig, { cluster: unknown; user: unknown; dispatcher: Dispatcher }>();
 
 /** Where the controller's own credentials come from. */
 export interface KubeConfigSource {
